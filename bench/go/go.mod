@@ -1,0 +1,3 @@
+module cpat/bench/go
+
+go 1.19

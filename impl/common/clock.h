@@ -1,0 +1,20 @@
+/* Monotonic time in nanoseconds: the one clock cpat's deadlines and latency
+ * histograms use (CLOCK_MONOTONIC, a vDSO call, no syscall). */
+#ifndef CPAT_COMMON_CLOCK_H
+#define CPAT_COMMON_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t cpat_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline struct timespec cpat_ns_to_timespec(uint64_t ns) {
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+    return ts;
+}
+
+#endif

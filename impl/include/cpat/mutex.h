@@ -1,0 +1,50 @@
+/* Mutex: one interface, several implementations.
+ *
+ * Table form (choose at run time, see cpat/registry.h):
+ *
+ *     const struct cpat_mutex_ops *ops = cpat_mutex_find("futex");
+ *     void *m = cpat_obj_new(ops->size, ops->align);
+ *     ops->init(m); ops->lock(m); ...; ops->unlock(m); ops->destroy(m);
+ *
+ * Direct form (hot path inlined, what the benchmarks measure):
+ *
+ *     #include "mutex/futex.h"
+ *     struct cpat_mutex_futex m; cpat_mutex_futex_init(&m);
+ *     cpat_mutex_futex_lock(&m); ...; cpat_mutex_futex_unlock(&m);
+ *
+ * Every variant V provides struct cpat_mutex_V and cpat_mutex_V_{init,
+ * destroy, lock, trylock, unlock} with the signatures of the table below.
+ */
+#ifndef CPAT_MUTEX_H
+#define CPAT_MUTEX_H
+
+#include <stddef.h>
+
+/* Properties a variant declares; verify uses them to pick expectations. */
+enum {
+    CPAT_MUTEX_DETECTS_BAD_UNLOCK = 1u << 0, /* unlock of an unlocked lock returns EINVAL */
+    CPAT_MUTEX_PARKS = 1u << 1,              /* waiters sleep in the kernel */
+    CPAT_MUTEX_FIFO = 1u << 2,               /* waiters are served in arrival order */
+    CPAT_MUTEX_UNBOUNDED = 1u << 3,          /* no bounded-wait promise: a waiter can starve */
+};
+
+struct cpat_mutex_ops {
+    const char *name;  /* "futex"; the <impl> part of benchmark names */
+    const char *kind;  /* "variant", "peer" (another library) or "null" (does nothing) */
+    const char *about; /* one line for --list and the README */
+    unsigned flags;    /* CPAT_MUTEX_* */
+    size_t size, align;
+    int (*init)(void *m);        /* 0, or an errno from the underlying library */
+    void (*destroy)(void *m);    /* the lock must be unlocked */
+    void (*lock)(void *m);       /* blocks until held */
+    int (*trylock)(void *m);     /* 0 if now held, EAGAIN if held by someone; never blocks */
+    int (*unlock)(void *m);      /* 0, or EINVAL if detectably not locked */
+};
+
+extern const struct cpat_mutex_ops cpat_mutex_null_ops, cpat_mutex_pthread_ops,
+    cpat_mutex_spin_ops, cpat_mutex_ticket_ops, cpat_mutex_mcs_ops, cpat_mutex_futex_ops;
+/* Concurrency Kit peers, present when cpat was built with libck. */
+extern const struct cpat_mutex_ops cpat_mutex_ck_fas_ops, cpat_mutex_ck_ticket_ops,
+    cpat_mutex_ck_mcs_ops;
+
+#endif

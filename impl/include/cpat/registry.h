@@ -1,0 +1,20 @@
+/* The registry: every variant's ops table, in one explicit list per pattern
+ * (no constructor self-registration, which static linking drops silently).
+ * Lists end with NULL. */
+#ifndef CPAT_REGISTRY_H
+#define CPAT_REGISTRY_H
+
+#include <stddef.h>
+
+#include "cpat/mutex.h"
+
+extern const struct cpat_mutex_ops *const cpat_mutex_registry[];
+
+/* The variant called `name`, or NULL. */
+const struct cpat_mutex_ops *cpat_mutex_find(const char *name);
+
+/* Zeroed storage for one object of a table's size and alignment, padded to
+ * whole cache lines so neighbours never share one; free with free(). */
+void *cpat_obj_new(size_t size, size_t align);
+
+#endif

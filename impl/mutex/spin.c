@@ -1,0 +1,17 @@
+#include "mutex/spin.h"
+#include "mutex/ops.h"
+
+void cpat_mutex_spin_lock_slow(struct cpat_mutex_spin *m) {
+    struct cpat_backoff b = CPAT_BACKOFF_INIT(CPAT_MUTEX_SPIN_BACKOFF_CAP);
+    for (;;) {
+        /* Test with a plain load, and only when it shows 0 test-and-set.
+         * Acquire pairs with the release store in unlock. */
+        if (!atomic_load_explicit(&m->locked, memory_order_relaxed) &&
+            !atomic_exchange_explicit(&m->locked, 1, memory_order_acquire))
+            return;
+        cpat_backoff_wait(&b);
+    }
+}
+
+CPAT_MUTEX_OPS(spin, "variant", CPAT_MUTEX_DETECTS_BAD_UNLOCK,
+               "test-and-test-and-set, exponential backoff, yields at the cap");

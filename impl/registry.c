@@ -1,0 +1,30 @@
+#include "cpat/registry.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpat/error.h"
+#include "mutex/all.h"
+
+#define CPAT_MUTEX_ENTRY(V) &cpat_mutex_##V##_ops,
+const struct cpat_mutex_ops *const cpat_mutex_registry[] = {CPAT_MUTEX_VARIANTS(CPAT_MUTEX_ENTRY) NULL};
+
+const struct cpat_mutex_ops *cpat_mutex_find(const char *name) {
+    for (const struct cpat_mutex_ops *const *o = cpat_mutex_registry; *o; o++)
+        if (strcmp((*o)->name, name) == 0)
+            return *o;
+    return NULL;
+}
+
+#define CPAT_CACHE_LINE 64
+
+void *cpat_obj_new(size_t size, size_t align) {
+    if (align < CPAT_CACHE_LINE)
+        align = CPAT_CACHE_LINE;
+    size_t padded = (size + align - 1) / align * align;
+    void *p = aligned_alloc(align, padded);
+    if (!p)
+        cpat_die("aligned_alloc", ENOMEM);
+    return memset(p, 0, padded);
+}

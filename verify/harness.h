@@ -1,0 +1,92 @@
+/* cpat-verify's harness: what a check sees.
+ *
+ * The runner (main.c) runs every (variant, check, thread count) in a forked
+ * child and watches it from the parent: a crash, a sanitizer report or a
+ * stall of the shared progress counter (a lost wake-up is a hang) becomes a
+ * failure with the command that reruns it alone.  A check runs its worker
+ * threads through vthreads_run(), calls vtick() as it makes progress, injects
+ * noise with vnoise(), and ends with vpass/vfail/vskip.
+ */
+#ifndef CPAT_VERIFY_HARNESS_H
+#define CPAT_VERIFY_HARNESS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/tsan.h"
+
+enum { VPASS = 0, VFAIL = 1, VSKIP = 77 };
+
+/* Shared between the runner and its child (one MAP_SHARED page). */
+struct vshared {
+    _Atomic uint64_t progress; /* ticks; the watchdog fails a check whose count stalls */
+    char note[256];            /* what the check measured, e.g. its worst wait */
+    char fail[512];            /* why it failed; the first failure wins */
+    _Atomic int failed;
+};
+
+/* One run of one check. */
+struct vrun {
+    const char *pattern, *impl, *check;
+    const void *ops; /* the variant's ops table (struct cpat_<pattern>_ops) */
+    int threads;
+    double seconds;
+    uint64_t seed;
+    struct vshared *sh;
+};
+
+/* Per worker thread. */
+struct vthread {
+    const struct vrun *r;
+    int index;
+    uint64_t rng; /* xorshift64 state, from the run's seed and the index */
+    uint64_t deadline_ns;
+    uint32_t pending_ticks;
+    void *arg; /* the check's shared state */
+    void (*fn)(struct vthread *t);
+};
+
+struct vcheck {
+    const char *id;   /* "M1" */
+    const char *what; /* one line: the guarantee */
+    int (*run)(const struct vrun *r);
+    bool single;        /* runs once, not per thread count */
+    bool abort_is_pass; /* an abort with a message is the expected detection */
+};
+
+struct vimpl {
+    const char *name;
+    const void *ops;
+    bool mutant;
+    bool tsan_only; /* a mutant only TSan can see (a missing happens-before) */
+};
+
+struct vpattern {
+    const char *name;
+    const struct vcheck *checks;
+    size_t nchecks;
+    size_t (*impls)(struct vimpl *out, size_t max, bool mutants); /* lists variants or mutants */
+};
+
+extern const struct vpattern vpattern_mutex;
+
+/* How long any one wait may take before a check calls it unbounded (M4 and
+ * its kin).  TSan runs atomics many times slower. */
+#define VERIFY_WAIT_BUDGET_NS ((CPAT_TSAN ? 3000u : 1000u) * 1000000ull)
+
+uint64_t vrand(struct vthread *t);
+void vnoise(struct vthread *t); /* maybe yield, maybe spin a little: widens race windows */
+bool vtime_up(const struct vthread *t);
+void vtick(struct vthread *t); /* progress for the watchdog (batched) */
+void vtick_flush(struct vthread *t);
+
+/* Runs fn on r->threads (or n) threads, index 0..n-1, and joins them. */
+void vthreads_run(const struct vrun *r, int n, void (*fn)(struct vthread *t), void *arg);
+
+int vfail(const struct vrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vnote(const struct vrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool vfailed(const struct vrun *r);
+
+#endif
