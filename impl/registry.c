@@ -6,12 +6,48 @@
 
 #include "cpat/error.h"
 #include "mutex/all.h"
+#include "once/all.h"
+#include "rwlock/all.h"
+#include "waitgroup/all.h"
 
 #define CPAT_MUTEX_ENTRY(V) &cpat_mutex_##V##_ops,
-const struct cpat_mutex_ops *const cpat_mutex_registry[] = {CPAT_MUTEX_VARIANTS(CPAT_MUTEX_ENTRY) NULL};
+const struct cpat_mutex_ops *const cpat_mutex_registry[] = {CPAT_MUTEX_VARIANTS(CPAT_MUTEX_ENTRY)
+                                                                NULL};
 
 const struct cpat_mutex_ops *cpat_mutex_find(const char *name) {
     for (const struct cpat_mutex_ops *const *o = cpat_mutex_registry; *o; o++)
+        if (strcmp((*o)->name, name) == 0)
+            return *o;
+    return NULL;
+}
+
+#define CPAT_RWLOCK_ENTRY(V) &cpat_rwlock_##V##_ops,
+const struct cpat_rwlock_ops *const cpat_rwlock_registry[] = {
+    CPAT_RWLOCK_VARIANTS(CPAT_RWLOCK_ENTRY) NULL};
+
+const struct cpat_rwlock_ops *cpat_rwlock_find(const char *name) {
+    for (const struct cpat_rwlock_ops *const *o = cpat_rwlock_registry; *o; o++)
+        if (strcmp((*o)->name, name) == 0)
+            return *o;
+    return NULL;
+}
+
+#define CPAT_ONCE_ENTRY(V) &cpat_once_##V##_ops,
+const struct cpat_once_ops *const cpat_once_registry[] = {CPAT_ONCE_VARIANTS(CPAT_ONCE_ENTRY) NULL};
+
+const struct cpat_once_ops *cpat_once_find(const char *name) {
+    for (const struct cpat_once_ops *const *o = cpat_once_registry; *o; o++)
+        if (strcmp((*o)->name, name) == 0)
+            return *o;
+    return NULL;
+}
+
+#define CPAT_WAITGROUP_ENTRY(V) &cpat_waitgroup_##V##_ops,
+const struct cpat_waitgroup_ops *const cpat_waitgroup_registry[] = {
+    CPAT_WAITGROUP_VARIANTS(CPAT_WAITGROUP_ENTRY) NULL};
+
+const struct cpat_waitgroup_ops *cpat_waitgroup_find(const char *name) {
+    for (const struct cpat_waitgroup_ops *const *o = cpat_waitgroup_registry; *o; o++)
         if (strcmp((*o)->name, name) == 0)
             return *o;
     return NULL;

@@ -54,8 +54,7 @@ static bool enter(struct vthread *t, struct mshared *s) {
 
 static bool leave(struct vthread *t, struct mshared *s) {
     if (atomic_exchange_explicit(&s->held, 0, memory_order_relaxed) != 1) {
-        vfail(t->r, "two holders at once: thread %d found the held flag cleared on exit",
-              t->index);
+        vfail(t->r, "two holders at once: thread %d found the held flag cleared on exit", t->index);
         return false;
     }
     return true;
@@ -223,9 +222,9 @@ static void m4_thread(struct vthread *t) {
     if (t->index == 0)
         return; /* the re-locker's own waits are not the point */
     uint64_t prev = atomic_load_explicit(&s->worst_wait_ns, memory_order_relaxed);
-    while (worst > prev && !atomic_compare_exchange_weak_explicit(&s->worst_wait_ns, &prev, worst,
-                                                                  memory_order_relaxed,
-                                                                  memory_order_relaxed))
+    while (worst > prev &&
+           !atomic_compare_exchange_weak_explicit(&s->worst_wait_ns, &prev, worst,
+                                                  memory_order_relaxed, memory_order_relaxed))
         ;
 }
 

@@ -70,7 +70,7 @@ struct vpattern {
     size_t (*impls)(struct vimpl *out, size_t max, bool mutants); /* lists variants or mutants */
 };
 
-extern const struct vpattern vpattern_mutex;
+extern const struct vpattern vpattern_mutex, vpattern_rwlock, vpattern_once, vpattern_waitgroup;
 
 /* How long any one wait may take before a check calls it unbounded (M4 and
  * its kin).  TSan runs atomics many times slower. */

@@ -25,9 +25,10 @@
 #include "cpat/error.h"
 #include "harness.h"
 
-static const struct vpattern *const patterns[] = {&vpattern_mutex};
-#define NPATTERNS (sizeof patterns / sizeof patterns[0])
-#define MAX_IMPLS 64
+static const struct vpattern *const patterns[] = {&vpattern_mutex, &vpattern_rwlock, &vpattern_once,
+                                                  &vpattern_waitgroup};
+#define NPATTERNS         (sizeof patterns / sizeof patterns[0])
+#define MAX_IMPLS         64
 #define MAX_THREAD_COUNTS 16
 
 struct options {
@@ -111,10 +112,12 @@ static struct outcome run_child(const struct options *o, const struct vpattern *
         } else if (now - last_change > (uint64_t)(o->stall * 1e9)) {
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
+            /* A check that failed and then hung (its threads stuck behind
+             * the broken variant) still says why it failed. */
             snprintf(out.why, sizeof out.why,
                      "hang: no progress for %.0f s after %" PRIu64
-                     " steps (a lost wake-up or a deadlock)",
-                     o->stall, prog);
+                     " steps (a lost wake-up or a deadlock)%s%s",
+                     o->stall, prog, sh->fail[0] ? "; before it: " : "", sh->fail);
             *elapsed = (now - t0) / 1e9;
             return out;
         }
@@ -355,8 +358,7 @@ int main(int argc, char **argv) {
                 printf("CAUGHT mutant %s/%s\n", p->name, im[i].name);
                 t.passed++;
             } else {
-                printf("MISSED mutant %s/%s: every check passed (V1 fails)\n", p->name,
-                       im[i].name);
+                printf("MISSED mutant %s/%s: every check passed (V1 fails)\n", p->name, im[i].name);
                 t.failed++;
             }
         }

@@ -13,7 +13,8 @@ static inline uint64_t cpat_now_ns(void) {
 }
 
 static inline struct timespec cpat_ns_to_timespec(uint64_t ns) {
-    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+                          .tv_nsec = (long)(ns % 1000000000u)};
     return ts;
 }
 

@@ -29,7 +29,8 @@ struct cpat_backoff {
     uint32_t cap;   /* largest number of pauses in one wait */
 };
 
-#define CPAT_BACKOFF_INIT(cap_) {.spins = 1, .cap = (cap_)}
+#define CPAT_BACKOFF_INIT(cap_)                                                                    \
+    { .spins = 1, .cap = (cap_) }
 
 static inline void cpat_backoff_wait(struct cpat_backoff *b) {
     for (uint32_t i = 0; i < b->spins; i++)

@@ -3,8 +3,9 @@
 
 _Thread_local struct cpat_mcs_pool cpat_mcs_pool;
 
-/* Polls of our own node before we start yielding to a preempted predecessor. */
-#define MCS_POLLS_BEFORE_YIELD 4096
+/* Polls of our own node (one PAUSE each, ~35 ns) before we start yielding
+ * to a predecessor that has likely been preempted. */
+#define MCS_POLLS_BEFORE_YIELD 512
 
 void cpat_mutex_mcs_wait(struct cpat_mcs_node *pred, struct cpat_mcs_node *me) {
     /* Link behind pred.  Release: our node's initialisation is visible to
@@ -30,8 +31,8 @@ void cpat_mutex_mcs_pass(struct cpat_mutex_mcs *m, struct cpat_mcs_node *me) {
                                                     memory_order_relaxed))
             return;
         /* A successor swapped into tail but has not linked yet: wait for it. */
-        for (uint32_t polls = 0;
-             !(next = atomic_load_explicit(&me->next, memory_order_acquire)); polls++) {
+        for (uint32_t polls = 0; !(next = atomic_load_explicit(&me->next, memory_order_acquire));
+             polls++) {
             if (polls < MCS_POLLS_BEFORE_YIELD)
                 cpat_cpu_relax();
             else

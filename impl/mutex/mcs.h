@@ -44,7 +44,8 @@ struct cpat_mcs_pool {
 extern _Thread_local struct cpat_mcs_pool cpat_mcs_pool;
 
 static inline struct cpat_mcs_node *cpat_mcs_node_get(void) {
-    return &cpat_mcs_pool.nodes[cpat_slot_take(&cpat_mcs_pool.used, CPAT_MCS_NODES, "cpat_mutex_mcs_lock")];
+    return &cpat_mcs_pool
+                .nodes[cpat_slot_take(&cpat_mcs_pool.used, CPAT_MCS_NODES, "cpat_mutex_mcs_lock")];
 }
 
 static inline void cpat_mcs_node_put(struct cpat_mcs_node *n) {

@@ -9,11 +9,21 @@
 #include "cpat/mutex.h"
 
 #define CPAT_MUTEX_OPS(V, kind_, flags_, about_)                                                   \
-    static int V##_init_(void *m) { return cpat_mutex_##V##_init(m); }                            \
-    static void V##_destroy_(void *m) { cpat_mutex_##V##_destroy(m); }                            \
-    static void V##_lock_(void *m) { cpat_mutex_##V##_lock(m); }                                  \
-    static int V##_trylock_(void *m) { return cpat_mutex_##V##_trylock(m); }                      \
-    static int V##_unlock_(void *m) { return cpat_mutex_##V##_unlock(m); }                        \
+    static int V##_init_(void *m) {                                                                \
+        return cpat_mutex_##V##_init(m);                                                           \
+    }                                                                                              \
+    static void V##_destroy_(void *m) {                                                            \
+        cpat_mutex_##V##_destroy(m);                                                               \
+    }                                                                                              \
+    static void V##_lock_(void *m) {                                                               \
+        cpat_mutex_##V##_lock(m);                                                                  \
+    }                                                                                              \
+    static int V##_trylock_(void *m) {                                                             \
+        return cpat_mutex_##V##_trylock(m);                                                        \
+    }                                                                                              \
+    static int V##_unlock_(void *m) {                                                              \
+        return cpat_mutex_##V##_unlock(m);                                                         \
+    }                                                                                              \
     const struct cpat_mutex_ops cpat_mutex_##V##_ops = {                                           \
         .name = #V,                                                                                \
         .kind = (kind_),                                                                           \

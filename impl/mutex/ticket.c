@@ -1,10 +1,12 @@
 #include "mutex/ticket.h"
 #include "mutex/ops.h"
 
-/* Pauses per ticket ahead of us, and how many polls before we start to
- * yield the CPU to whoever is ahead. */
-#define TICKET_PAUSE_PER_WAITER 16
-#define TICKET_POLLS_BEFORE_YIELD 4096
+/* Pauses per ticket ahead of us between polls (a PAUSE is ~35 ns on current
+ * x86 cores), and how many polls before we start to yield the CPU to
+ * whoever is ahead (~20 us: past that, a thread ahead has likely been
+ * preempted, and only the scheduler can bring it back). */
+#define TICKET_PAUSE_PER_WAITER   2
+#define TICKET_POLLS_BEFORE_YIELD 512
 
 void cpat_mutex_ticket_wait(struct cpat_mutex_ticket *m, uint32_t ticket) {
     for (uint32_t polls = 0;; polls++) {

@@ -8,6 +8,9 @@
 #include <stdbool.h>
 
 #include "cpat/mutex.h"
+#include "cpat/once.h"
+#include "cpat/rwlock.h"
+#include "cpat/waitgroup.h"
 
 struct vmutant_mutex {
     const struct cpat_mutex_ops *ops;
@@ -16,5 +19,29 @@ struct vmutant_mutex {
 };
 
 extern const struct vmutant_mutex vmutants_mutex[]; /* ends with {NULL} */
+
+struct vmutant_rwlock {
+    const struct cpat_rwlock_ops *ops;
+    bool tsan_only;
+    const char *caught_by;
+};
+
+extern const struct vmutant_rwlock vmutants_rwlock[]; /* ends with {NULL} */
+
+struct vmutant_once {
+    const struct cpat_once_ops *ops;
+    bool tsan_only;
+    const char *caught_by;
+};
+
+extern const struct vmutant_once vmutants_once[]; /* ends with {NULL} */
+
+struct vmutant_waitgroup {
+    const struct cpat_waitgroup_ops *ops;
+    bool tsan_only;
+    const char *caught_by;
+};
+
+extern const struct vmutant_waitgroup vmutants_waitgroup[]; /* ends with {NULL} */
 
 #endif

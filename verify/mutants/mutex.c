@@ -14,10 +14,10 @@
 
 /* relaxed_unlock: the spin lock's unlock stores 0 relaxed.  The critical
  * section no longer happens-before the next holder's (M2 under TSan). */
-#define cpat_mutex_mutant_relaxed_unlock cpat_mutex_spin
-#define cpat_mutex_mutant_relaxed_unlock_init cpat_mutex_spin_init
+#define cpat_mutex_mutant_relaxed_unlock         cpat_mutex_spin
+#define cpat_mutex_mutant_relaxed_unlock_init    cpat_mutex_spin_init
 #define cpat_mutex_mutant_relaxed_unlock_destroy cpat_mutex_spin_destroy
-#define cpat_mutex_mutant_relaxed_unlock_lock cpat_mutex_spin_lock
+#define cpat_mutex_mutant_relaxed_unlock_lock    cpat_mutex_spin_lock
 #define cpat_mutex_mutant_relaxed_unlock_trylock cpat_mutex_spin_trylock
 static int cpat_mutex_mutant_relaxed_unlock_unlock(struct cpat_mutex_mutant_relaxed_unlock *m) {
     atomic_store_explicit(&m->locked, 0, memory_order_relaxed); /* BUG: not release */
@@ -28,11 +28,11 @@ CPAT_MUTEX_OPS(mutant_relaxed_unlock, "mutant", 0, "spin lock whose unlock is re
 /* lost_wakeup: the futex lock's waiter marks the word 1 instead of 2 before
  * sleeping, so unlock believes nobody sleeps and never wakes it (a hang:
  * the watchdog, M1/M2/M4). */
-#define cpat_mutex_mutant_lost_wakeup cpat_mutex_futex
-#define cpat_mutex_mutant_lost_wakeup_init cpat_mutex_futex_init
+#define cpat_mutex_mutant_lost_wakeup         cpat_mutex_futex
+#define cpat_mutex_mutant_lost_wakeup_init    cpat_mutex_futex_init
 #define cpat_mutex_mutant_lost_wakeup_destroy cpat_mutex_futex_destroy
 #define cpat_mutex_mutant_lost_wakeup_trylock cpat_mutex_futex_trylock
-#define cpat_mutex_mutant_lost_wakeup_unlock cpat_mutex_futex_unlock
+#define cpat_mutex_mutant_lost_wakeup_unlock  cpat_mutex_futex_unlock
 static void cpat_mutex_mutant_lost_wakeup_lock(struct cpat_mutex_mutant_lost_wakeup *m) {
     while (atomic_exchange_explicit(&m->state, 1, memory_order_acquire) != 0) /* BUG: 1, not 2 */
         cpat_futex_wait(&m->state, 1, NULL);
@@ -42,13 +42,13 @@ CPAT_MUTEX_OPS(mutant_lost_wakeup, "mutant", CPAT_MUTEX_PARKS,
 
 /* trylock_ignores_holder: trylock takes the lock whether or not it is held
  * (M1 via M3's free-for-all, M3). */
-#define cpat_mutex_mutant_trylock_ignores_holder cpat_mutex_spin
-#define cpat_mutex_mutant_trylock_ignores_holder_init cpat_mutex_spin_init
+#define cpat_mutex_mutant_trylock_ignores_holder         cpat_mutex_spin
+#define cpat_mutex_mutant_trylock_ignores_holder_init    cpat_mutex_spin_init
 #define cpat_mutex_mutant_trylock_ignores_holder_destroy cpat_mutex_spin_destroy
-#define cpat_mutex_mutant_trylock_ignores_holder_lock cpat_mutex_spin_lock
-#define cpat_mutex_mutant_trylock_ignores_holder_unlock cpat_mutex_spin_unlock
-static int
-cpat_mutex_mutant_trylock_ignores_holder_trylock(struct cpat_mutex_mutant_trylock_ignores_holder *m) {
+#define cpat_mutex_mutant_trylock_ignores_holder_lock    cpat_mutex_spin_lock
+#define cpat_mutex_mutant_trylock_ignores_holder_unlock  cpat_mutex_spin_unlock
+static int cpat_mutex_mutant_trylock_ignores_holder_trylock(
+    struct cpat_mutex_mutant_trylock_ignores_holder *m) {
     atomic_store_explicit(&m->locked, 1, memory_order_release); /* BUG: no test */
     return 0;
 }
@@ -57,12 +57,13 @@ CPAT_MUTEX_OPS(mutant_trylock_ignores_holder, "mutant", CPAT_MUTEX_DETECTS_BAD_U
 
 /* silent_bad_unlock: claims to detect an unlock of an unlocked lock but
  * returns 0 (M5). */
-#define cpat_mutex_mutant_silent_bad_unlock cpat_mutex_spin
-#define cpat_mutex_mutant_silent_bad_unlock_init cpat_mutex_spin_init
+#define cpat_mutex_mutant_silent_bad_unlock         cpat_mutex_spin
+#define cpat_mutex_mutant_silent_bad_unlock_init    cpat_mutex_spin_init
 #define cpat_mutex_mutant_silent_bad_unlock_destroy cpat_mutex_spin_destroy
-#define cpat_mutex_mutant_silent_bad_unlock_lock cpat_mutex_spin_lock
+#define cpat_mutex_mutant_silent_bad_unlock_lock    cpat_mutex_spin_lock
 #define cpat_mutex_mutant_silent_bad_unlock_trylock cpat_mutex_spin_trylock
-static int cpat_mutex_mutant_silent_bad_unlock_unlock(struct cpat_mutex_mutant_silent_bad_unlock *m) {
+static int
+cpat_mutex_mutant_silent_bad_unlock_unlock(struct cpat_mutex_mutant_silent_bad_unlock *m) {
     atomic_store_explicit(&m->locked, 0, memory_order_release); /* BUG: no check */
     return 0;
 }
@@ -71,11 +72,11 @@ CPAT_MUTEX_OPS(mutant_silent_bad_unlock, "mutant", CPAT_MUTEX_DETECTS_BAD_UNLOCK
 
 /* sleepy: a contended locker sleeps longer than the wait budget before it
  * tries again -- correct, but its waits are unbounded in practice (M4). */
-#define cpat_mutex_mutant_sleepy cpat_mutex_spin
-#define cpat_mutex_mutant_sleepy_init cpat_mutex_spin_init
+#define cpat_mutex_mutant_sleepy         cpat_mutex_spin
+#define cpat_mutex_mutant_sleepy_init    cpat_mutex_spin_init
 #define cpat_mutex_mutant_sleepy_destroy cpat_mutex_spin_destroy
 #define cpat_mutex_mutant_sleepy_trylock cpat_mutex_spin_trylock
-#define cpat_mutex_mutant_sleepy_unlock cpat_mutex_spin_unlock
+#define cpat_mutex_mutant_sleepy_unlock  cpat_mutex_spin_unlock
 static void cpat_mutex_mutant_sleepy_lock(struct cpat_mutex_mutant_sleepy *m) {
     while (cpat_mutex_spin_trylock(m)) {
         uint64_t ns = VERIFY_WAIT_BUDGET_NS + VERIFY_WAIT_BUDGET_NS / 4; /* BUG */

@@ -4,6 +4,9 @@
 
 #include "cpat/error.h"
 #include "cpat/mutex.h"
+#include "cpat/once.h"
 #include "cpat/registry.h"
+#include "cpat/rwlock.h"
+#include "cpat/waitgroup.h"
 
 #endif

@@ -34,15 +34,15 @@ struct cpat_mutex_ops {
     const char *about; /* one line for --list and the README */
     unsigned flags;    /* CPAT_MUTEX_* */
     size_t size, align;
-    int (*init)(void *m);        /* 0, or an errno from the underlying library */
-    void (*destroy)(void *m);    /* the lock must be unlocked */
-    void (*lock)(void *m);       /* blocks until held */
-    int (*trylock)(void *m);     /* 0 if now held, EAGAIN if held by someone; never blocks */
-    int (*unlock)(void *m);      /* 0, or EINVAL if detectably not locked */
+    int (*init)(void *m);     /* 0, or an errno from the underlying library */
+    void (*destroy)(void *m); /* the lock must be unlocked */
+    void (*lock)(void *m);    /* blocks until held */
+    int (*trylock)(void *m);  /* 0 if now held, EAGAIN if held by someone; never blocks */
+    int (*unlock)(void *m);   /* 0, or EINVAL if detectably not locked */
 };
 
-extern const struct cpat_mutex_ops cpat_mutex_null_ops, cpat_mutex_pthread_ops,
-    cpat_mutex_spin_ops, cpat_mutex_ticket_ops, cpat_mutex_mcs_ops, cpat_mutex_futex_ops;
+extern const struct cpat_mutex_ops cpat_mutex_null_ops, cpat_mutex_pthread_ops, cpat_mutex_spin_ops,
+    cpat_mutex_ticket_ops, cpat_mutex_mcs_ops, cpat_mutex_futex_ops;
 /* Concurrency Kit peers, present when cpat was built with libck. */
 extern const struct cpat_mutex_ops cpat_mutex_ck_fas_ops, cpat_mutex_ck_ticket_ops,
     cpat_mutex_ck_mcs_ops;

@@ -7,11 +7,23 @@
 #include <stddef.h>
 
 #include "cpat/mutex.h"
+#include "cpat/once.h"
+#include "cpat/rwlock.h"
+#include "cpat/waitgroup.h"
 
 extern const struct cpat_mutex_ops *const cpat_mutex_registry[];
 
 /* The variant called `name`, or NULL. */
 const struct cpat_mutex_ops *cpat_mutex_find(const char *name);
+
+extern const struct cpat_rwlock_ops *const cpat_rwlock_registry[];
+const struct cpat_rwlock_ops *cpat_rwlock_find(const char *name);
+
+extern const struct cpat_once_ops *const cpat_once_registry[];
+const struct cpat_once_ops *cpat_once_find(const char *name);
+
+extern const struct cpat_waitgroup_ops *const cpat_waitgroup_registry[];
+const struct cpat_waitgroup_ops *cpat_waitgroup_find(const char *name);
 
 /* Zeroed storage for one object of a table's size and alignment, padded to
  * whole cache lines so neighbours never share one; free with free(). */

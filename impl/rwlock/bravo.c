@@ -1,0 +1,31 @@
+#include "rwlock/bravo.h"
+#include "common/spin.h"
+#include "rwlock/ops.h"
+
+#define BRAVO_BACKOFF_CAP 1024 /* pauses between polls of a slot; then sched_yield */
+
+int cpat_rwlock_bravo_revoke(struct cpat_rwlock_bravo *l, bool wait) {
+    /* 1 -> 0, then read the slots: the writer's half of the Dekker pair
+     * (seq_cst; see the fast path in bravo.h).  Every thread that could
+     * have seen the bias still on has an id below the limit read after the
+     * store (see cpat_thread_id_limit). */
+    atomic_store_explicit(&l->rbias, 0, memory_order_seq_cst);
+    unsigned n = cpat_thread_id_limit();
+    if (n > CPAT_RWLOCK_BRAVO_SLOTS)
+        n = CPAT_RWLOCK_BRAVO_SLOTS;
+    for (unsigned i = 0; i < n; i++) {
+        struct cpat_backoff b = CPAT_BACKOFF_INIT(BRAVO_BACKOFF_CAP);
+        /* seq_cst also acquires: pairs with the release store of 0 in
+         * rdunlock (or in a withdrawing fast path). */
+        while (atomic_load_explicit(&l->slots[i].reading, memory_order_seq_cst)) {
+            if (!wait)
+                return EAGAIN;
+            cpat_backoff_wait(&b);
+        }
+    }
+    return 0;
+}
+
+CPAT_RWLOCK_OPS(bravo, "variant",
+                CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_PARKS | CPAT_RWLOCK_WRITER_PREFERRING,
+                "BRAVO: per-thread reader slots biased to readers, over the futex rwlock");

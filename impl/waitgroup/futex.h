@@ -1,0 +1,60 @@
+/* futex waitgroup: Go's WaitGroup protocol.  The packed state word of
+ * state.h (counter << 32 | waiters) says how many threads wait; the
+ * done() that brings the counter to zero posts that many tokens to a
+ * semaphore whose 32-bit count is the futex word the waiters park on
+ * (common/sema.h: they poll first, and the post wakes only sleepers).
+ *
+ * wg->state: counter << 32 | waiters (see state.h)
+ * wg->sema:  one token per waiter released by the last done()
+ *
+ * A waiter takes exactly one token and then counts itself out; add()
+ * refuses to restart a zero counter until all have (reuse), so tokens of
+ * one round are never taken by waiters of the next.
+ */
+#ifndef CPAT_WAITGROUP_FUTEX_H
+#define CPAT_WAITGROUP_FUTEX_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common/sema.h"
+#include "waitgroup/state.h"
+
+struct cpat_waitgroup_futex {
+    _Atomic uint64_t state;
+    struct cpat_sema sema;
+};
+
+static inline int cpat_waitgroup_futex_init(struct cpat_waitgroup_futex *wg) {
+    atomic_init(&wg->state, 0);
+    cpat_sema_init(&wg->sema);
+    return 0;
+}
+
+static inline void cpat_waitgroup_futex_destroy(struct cpat_waitgroup_futex *wg) {
+    (void)wg;
+}
+
+static inline int cpat_waitgroup_futex_add(struct cpat_waitgroup_futex *wg, int delta) {
+    uint64_t s;
+    int e = cpat_waitgroup_state_add(&wg->state, delta, &s);
+    /* We made it zero: release the waiters counted in.  The post (release)
+     * pairs with each waiter's acquire of its token; our acq_rel CAS
+     * brought every earlier done()'s work along. */
+    if (!e && cpat_waitgroup_counter(s) == 0 && cpat_waitgroup_waiters(s))
+        cpat_sema_post(&wg->sema, (int)cpat_waitgroup_waiters(s));
+    return e;
+}
+
+static inline int cpat_waitgroup_futex_done(struct cpat_waitgroup_futex *wg) {
+    return cpat_waitgroup_futex_add(wg, -1);
+}
+
+void cpat_waitgroup_futex_wait_slow(struct cpat_waitgroup_futex *wg);
+
+static inline void cpat_waitgroup_futex_wait(struct cpat_waitgroup_futex *wg) {
+    if (cpat_waitgroup_state_join(&wg->state))
+        cpat_waitgroup_futex_wait_slow(wg);
+}
+
+#endif

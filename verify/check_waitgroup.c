@@ -1,0 +1,309 @@
+/* waitgroup checks W1-W2 (../shared/GUARANTEES.md).  Workers leave plain
+ * marks before each done() so that ThreadSanitizer sees any missing
+ * happens-before between done() and the return of wait(). */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpat/error.h"
+#include "cpat/registry.h"
+#include "harness.h"
+#include "mutants/mutants.h"
+
+struct wshared {
+    const struct cpat_waitgroup_ops *ops;
+    void *wg;
+    /* W1 rounds */
+    pthread_barrier_t round_barrier;
+    long round; /* plain: thread 0 sets them between rounds */
+    bool stop;
+    struct wmark {
+        long first, second; /* plain: a worker's marks, set before its two done()s */
+    } * marks;
+    _Atomic long dones; /* done() calls so far, all rounds */
+    /* W2 reuse trials */
+    _Atomic int trial;    /* the trial the controller has started */
+    _Atomic int waiting;  /* the trial whose wait() the waiter is about to call */
+    _Atomic int returned; /* the trial whose wait() has returned */
+    int detected;
+    int cpu; /* both W2 threads run here */
+};
+
+static struct wshared *wshared_new(const struct vrun *r) {
+    struct wshared *s = calloc(1, sizeof *s);
+    s->ops = r->ops;
+    s->wg = cpat_obj_new(s->ops->size, s->ops->align);
+    int e = s->ops->init(s->wg);
+    if (e)
+        cpat_die("waitgroup init", e);
+    return s;
+}
+
+static void wshared_free(struct wshared *s) {
+    s->ops->destroy(s->wg);
+    free(s->wg);
+    free(s->marks);
+    free(s);
+}
+
+static void sleep_us(long us) {
+    struct timespec ts = {us / 1000000, us % 1000000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* W1 roles: odd threads are workers, even threads (0 included) waiters. */
+static int w1_workers(const struct vrun *r) {
+    return r->threads / 2;
+}
+
+static void w1_done(struct vthread *t, struct wshared *s) {
+    atomic_fetch_add_explicit(&s->dones, 1, memory_order_relaxed);
+    int e = s->ops->done(s->wg);
+    if (e)
+        vfail(t->r, "round %ld: done() with the counter above zero returned %d", s->round, e);
+}
+
+/* A worker marks, calls done(), works a little (now and then long enough
+ * for the waiters to park), marks again and calls done() again: the
+ * counter passes through every value from 2 x workers down to zero. */
+static void w1_worker(struct vthread *t, struct wshared *s) {
+    struct wmark *m = &s->marks[t->index];
+    vnoise(t);
+    m->first = s->round;
+    w1_done(t, s);
+    if (vrand(t) % 8 == 0)
+        sleep_us(100);
+    else
+        vnoise(t);
+    m->second = s->round;
+    w1_done(t, s);
+}
+
+/* A waiter checks that wait() returned after every done() of the round
+ * and that it sees every mark made before them. */
+static void w1_waiter(struct vthread *t, struct wshared *s) {
+    vnoise(t);
+    s->ops->wait(s->wg);
+    long want = 2L * w1_workers(t->r) * s->round;
+    long got = atomic_load_explicit(&s->dones, memory_order_relaxed);
+    if (got != want) {
+        vfail(t->r, "round %ld: wait() returned in thread %d after %ld of %ld done() calls",
+              s->round, t->index, got - want + 2L * w1_workers(t->r), 2L * w1_workers(t->r));
+        return;
+    }
+    for (int w = 1; w < t->r->threads; w += 2)
+        if (s->marks[w].first != s->round || s->marks[w].second != s->round)
+            vfail(t->r, "round %ld: thread %d does not see worker %d's work after wait()", s->round,
+                  t->index, w);
+}
+
+/* Between rounds, on thread 0: the same group is reused, every wait() of
+ * the last round having returned. */
+static void w1_next_round(struct vthread *t, struct wshared *s) {
+    s->stop = vtime_up(t) || vfailed(t->r);
+    if (s->stop)
+        return;
+    s->round++;
+    int e = s->ops->add(s->wg, 2 * w1_workers(t->r));
+    if (e) {
+        vfail(t->r, "round %ld: add() on a zero counter with no wait() left returned %d", s->round,
+              e);
+        s->stop = true;
+    }
+}
+
+static void w1_thread(struct vthread *t) {
+    struct wshared *s = t->arg;
+    for (;;) {
+        if (t->index == 0)
+            w1_next_round(t, s);
+        pthread_barrier_wait(&s->round_barrier);
+        if (s->stop)
+            return;
+        if (t->index % 2)
+            w1_worker(t, s);
+        else
+            w1_waiter(t, s);
+        vtick(t);
+        pthread_barrier_wait(&s->round_barrier);
+    }
+}
+
+static int w1_run(const struct vrun *r) {
+    if (r->threads < 2)
+        return VSKIP;
+    struct wshared *s = wshared_new(r);
+    s->marks = calloc((size_t)r->threads, sizeof *s->marks);
+    pthread_barrier_init(&s->round_barrier, NULL, (unsigned)r->threads);
+    vthreads_run(r, r->threads, w1_thread, s);
+    pthread_barrier_destroy(&s->round_barrier);
+    long rounds = s->round;
+    wshared_free(s);
+    if (vfailed(r))
+        return VFAIL;
+    vnote(r, "%ld rounds", rounds);
+    return VPASS;
+}
+
+/* W2, part 1: a counter taken below zero is refused (EINVAL) and left as
+ * it was; a variant may instead abort with a message. */
+static const struct {
+    int delta, want;
+    const char *what;
+} w2_steps[] = {
+    {-1, EINVAL, "done() on a zero counter"},
+    {-2, EINVAL, "add(-2) on a zero counter"},
+    {2, 0, "add(2) on a zero counter"},
+    {-3, EINVAL, "add(-3) on a counter of 2"},
+    {-1, 0, "done() on a counter of 2"},
+    {-1, 0, "done() on a counter of 1"},
+    {-1, EINVAL, "done() on a counter back at zero"},
+};
+
+static bool w2_below_zero(const struct vrun *r, struct wshared *s) {
+    for (size_t i = 0; i < sizeof w2_steps / sizeof w2_steps[0]; i++) {
+        int d = w2_steps[i].delta;
+        int e = d == -1 ? s->ops->done(s->wg) : s->ops->add(s->wg, d);
+        if (e != w2_steps[i].want) {
+            vfail(r, "%s returned %d, not %s", w2_steps[i].what, e,
+                  w2_steps[i].want ? "EINVAL" : "0");
+            return false;
+        }
+    }
+    s->ops->wait(s->wg); /* zero: must return at once (a hang is the watchdog's) */
+    return true;
+}
+
+/* W2, part 2: reuse.  Per trial, the controller (thread 0) adds 1, lets
+ * the waiter (thread 1) block in wait(), sleeps so that it parks, calls
+ * done() and at once add(1) again: the waiter has been released but has not
+ * returned, so a variant that detects reuse must refuse that add(); when
+ * every wait() has returned, add() must succeed.
+ *
+ * "Has not returned" is made certain, not likely: both threads run on one
+ * CPU and the waiter at SCHED_IDLE, so it runs only while the controller
+ * sleeps -- never between its done() and add() (otherwise a busy machine
+ * lets the woken waiter preempt the controller right at the wake).  This is
+ * best effort: where the system refuses it, the trials race and only some
+ * test the reuse; the check wants at least one refusal. */
+#define W2_TRIALS 20
+
+static void w2_place(struct wshared *s, bool idle) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(s->cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    if (idle) {
+        struct sched_param p = {0};
+        pthread_setschedparam(pthread_self(), SCHED_IDLE, &p);
+    }
+}
+
+/* Waits for *what to reach trial; false if the check has failed.  It
+ * sleeps, not yields: the idle-class waiter runs only while we sleep. */
+static bool await_trial(struct vthread *t, _Atomic int *what, int trial) {
+    while (!vfailed(t->r)) {
+        if (atomic_load_explicit(what, memory_order_acquire) >= trial)
+            return true;
+        sleep_us(50);
+    }
+    return false;
+}
+
+static void w2_controller(struct vthread *t, struct wshared *s) {
+    for (int trial = 1; trial <= W2_TRIALS; trial++) {
+        int e = s->ops->add(s->wg, 1);
+        if (e) {
+            vfail(t->r, "add(1) with every wait() returned gave %d (trial %d)", e, trial);
+            break;
+        }
+        atomic_store_explicit(&s->trial, trial, memory_order_release);
+        if (!await_trial(t, &s->waiting, trial))
+            break;
+        sleep_us(2000);
+        if ((e = s->ops->done(s->wg))) {
+            vfail(t->r, "done() on a counter of 1 returned %d (trial %d)", e, trial);
+            break;
+        }
+        e = s->ops->add(s->wg, 1); /* the reuse */
+        if (e == EINVAL)
+            s->detected++;
+        else if (e == 0)
+            e = s->ops->done(s->wg);
+        if (e && e != EINVAL) {
+            vfail(t->r, "add(1)/done() on a group being reused returned %d (trial %d)", e, trial);
+            break;
+        }
+        if (!await_trial(t, &s->returned, trial))
+            break;
+        vtick(t);
+    }
+    atomic_store_explicit(&s->trial, W2_TRIALS + 1, memory_order_release); /* waiter: stop */
+}
+
+static void w2_waiter(struct vthread *t, struct wshared *s) {
+    for (int trial = 1; await_trial(t, &s->trial, trial) && trial <= W2_TRIALS; trial++) {
+        atomic_store_explicit(&s->waiting, trial, memory_order_release);
+        s->ops->wait(s->wg);
+        atomic_store_explicit(&s->returned, trial, memory_order_release);
+    }
+}
+
+static void w2_thread(struct vthread *t) {
+    w2_place(t->arg, t->index == 1);
+    if (t->index == 0)
+        w2_controller(t, t->arg);
+    else
+        w2_waiter(t, t->arg);
+}
+
+static int w2_run(const struct vrun *r) {
+    struct wshared *s = wshared_new(r);
+    if (!w2_below_zero(r, s))
+        return VFAIL;
+    const struct cpat_waitgroup_ops *ops = r->ops;
+    if (!(ops->flags & CPAT_WAITGROUP_DETECTS_REUSE)) {
+        wshared_free(s);
+        vnote(r, "below zero: EINVAL; reuse: variant cannot detect it");
+        return VPASS;
+    }
+    s->cpu = sched_getcpu();
+    vthreads_run(r, 2, w2_thread, s);
+    int detected = s->detected;
+    wshared_free(s);
+    if (vfailed(r))
+        return VFAIL;
+    if (detected == 0)
+        return vfail(r,
+                     "add() from zero while a wait() was returning was never refused in %d "
+                     "trials",
+                     W2_TRIALS);
+    vnote(r, "below zero: EINVAL; reuse refused in %d of %d trials", detected, W2_TRIALS);
+    return VPASS;
+}
+
+static const struct vcheck waitgroup_checks[] = {
+    {"W1", "wait never returns before the counter reaches zero", w1_run, false, false},
+    {"W2", "misuse is reported: counter below zero; reuse while a wait is returning", w2_run, true,
+     true},
+};
+
+static size_t waitgroup_impls(struct vimpl *out, size_t max, bool mutants) {
+    size_t n = 0;
+    if (mutants) {
+        for (const struct vmutant_waitgroup *mu = vmutants_waitgroup; mu->ops && n < max; mu++)
+            out[n++] = (struct vimpl){mu->ops->name, mu->ops, true, mu->tsan_only};
+        return n;
+    }
+    for (const struct cpat_waitgroup_ops *const *o = cpat_waitgroup_registry; *o && n < max; o++)
+        if (strcmp((*o)->kind, "null") != 0) /* null waits for nothing */
+            out[n++] = (struct vimpl){(*o)->name, *o, false, false};
+    return n;
+}
+
+const struct vpattern vpattern_waitgroup = {"waitgroup", waitgroup_checks,
+                                            sizeof waitgroup_checks / sizeof waitgroup_checks[0],
+                                            waitgroup_impls};
