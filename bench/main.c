@@ -39,6 +39,18 @@ static int parse_threads(const char *s, int *out, int max) {
     return n;
 }
 
+/* Appends "name=kind" to the list in buf (len chars so far) unless name is
+ * in it already: pthread, futex, null, ... name variants of several
+ * patterns, and one name has one kind.  Returns the new length. */
+static size_t add_kind(char *buf, size_t size, size_t len, const char *name, const char *kind) {
+    size_t nlen = strlen(name);
+    for (const char *p = buf; len && (p = strstr(p, name)); p += nlen)
+        if ((p == buf || p[-1] == ' ') && p[nlen] == '=')
+            return len;
+    int w = snprintf(buf + len, size - len, "%s%s=%s", len ? " " : "", name, kind);
+    return w < 0 || (size_t)w >= size - len ? len : len + (size_t)w;
+}
+
 static void context(void) {
     char topo[128], model[128], buf[4096];
     pin_describe(topo, sizeof topo, model, sizeof model);
@@ -63,9 +75,13 @@ static void context(void) {
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)work_iters_100ns);
     cpat_bench_context("cpat_work_iters_100ns", buf);
     len = 0;
-    for (const struct cpat_mutex_ops *const *o = cpat_mutex_registry; *o; o++)
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%s", len ? " " : "", (*o)->name,
-                                (*o)->kind);
+#define LIST_KINDS(registry)                                                                       \
+    for (size_t k = 0; registry[k]; k++)                                                           \
+        len = add_kind(buf, sizeof buf, len, registry[k]->name, registry[k]->kind);
+    LIST_KINDS(cpat_mutex_registry)
+    LIST_KINDS(cpat_rwlock_registry)
+    LIST_KINDS(cpat_once_registry)
+    LIST_KINDS(cpat_waitgroup_registry)
     cpat_bench_context("cpat_impl_kinds", buf);
 }
 
@@ -126,5 +142,8 @@ int main(int argc, char **argv) {
     cpat_bench_on_thread(pin_hook);
     register_limits(&ts);
     register_mutex(&ts);
+    register_rwlock(&ts);
+    register_once(&ts);
+    register_waitgroup(&ts);
     return cpat_bench_run() > 0 ? 0 : 1;
 }
