@@ -44,37 +44,81 @@ func mutexUncontended(b *B) {
 // first to finish raises a flag, and each goroutine's count when it first sees
 // the flag feeds the fairness counters.
 func mutexContended(b *B, work bool) {
-	var shared struct {
-		mu      sync.Mutex
-		counter int64
-	}
+	s := new(contendedState)
 	share := perGoroutine(b)
-	var finished atomic.Bool
 	snaps := make([]int64, b.T)
 	parallel(b.T, func(id int) {
-		snap := int64(-1)
-		var acc uint64
-		for i := int64(0); i < share; i++ {
-			if snap < 0 && finished.Load() {
-				snap = i
-			}
-			shared.mu.Lock()
-			if work {
-				shared.counter++
-			}
-			shared.mu.Unlock()
-			if work {
-				acc = work100(acc)
-			}
-		}
-		if snap < 0 {
-			finished.Store(true)
-			snap = share
+		var snap int64
+		if work {
+			snap = s.workLoop(share)
+		} else {
+			snap = s.loop(share)
 		}
 		snaps[id] = snap
-		sink(acc)
 	})
 	b.Fairness(snaps)
+}
+
+// contendedState keeps the lock (and the counter it guards) and the finish
+// flag on separate cache lines, so that checking the flag never touches the
+// lock's line.
+type contendedState struct {
+	mu       sync.Mutex
+	counter  int64 // guarded by mu
+	_        [64 - 16]byte
+	finished atomic.Bool
+	_        [64 - 4]byte
+}
+
+// loop does share Lock+Unlock pairs and returns the op count at which it first
+// saw finished set, raising it itself (and returning share) if it never did.
+// Kept small so the hot loop keeps its few variables in registers.
+func (s *contendedState) loop(share int64) int64 {
+	i := int64(0)
+	for ; i < share; i++ {
+		if s.finished.Load() {
+			break
+		}
+		s.mu.Lock()
+		s.mu.Unlock()
+	}
+	snap := i
+	for ; i < share; i++ {
+		s.mu.Lock()
+		s.mu.Unlock()
+	}
+	if snap == share {
+		s.finished.Store(true)
+	}
+	return snap
+}
+
+// workLoop is loop with a counter increment inside and ~100 ns of local work
+// after each critical section.
+func (s *contendedState) workLoop(share int64) int64 {
+	var acc uint64
+	i := int64(0)
+	for ; i < share; i++ {
+		if s.finished.Load() {
+			break
+		}
+		s.mu.Lock()
+		s.counter++
+		s.mu.Unlock()
+		acc = work100(acc)
+	}
+	snap := i
+	for ; i < share; i++ {
+		s.mu.Lock()
+		s.counter++
+		s.mu.Unlock()
+		acc = work100(acc)
+	}
+	if snap == share {
+		s.finished.Store(true)
+	}
+	sink(acc)
+	return snap
 }
 
 // mutexHandoff: goroutines lock one mutex in a loop; the holder stamps the
