@@ -3,6 +3,7 @@
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bench.h"
 #include "common/clock.h"
@@ -122,7 +123,10 @@ void register_mutex(const struct thread_sets *ts) {
 #define REG_CONTENDED(V)   reg("contended", #V, mutex_contended_##V, ts->scaling, ts->nscaling);
 #define REG_WORK(V)        reg("work", #V, mutex_work_##V, ts->scaling, ts->nscaling);
 #define REG_OVER(V)        reg("oversubscribed", #V, mutex_contended_##V, ts->over, 1);
-#define REG_HANDOFF(V)     reg("handoff", #V, mutex_handoff_##V, ts->pairs, ts->npairs);
+/* No mutex.handoff/null: without exclusion there is no hand-off to time. */
+#define REG_HANDOFF(V)                                                                             \
+    if (strcmp(#V, "null") != 0)                                                                   \
+        reg("handoff", #V, mutex_handoff_##V, ts->pairs, ts->npairs);
     CPAT_MUTEX_VARIANTS(REG_UNCONTENDED)
     CPAT_MUTEX_VARIANTS(REG_CONTENDED)
     CPAT_MUTEX_VARIANTS(REG_WORK)
