@@ -9,6 +9,13 @@
  *
  * Because add() refuses to raise a zero counter while waiters > 0 (reuse),
  * the zero stays put until every waiter it released has seen it.
+ *
+ * done() (a negative delta) is one fetch_add, as in Go, not a CAS loop:
+ * under contention a CAS loop pays a reload per lost race.  If it took the
+ * counter below zero (misuse) it adds the delta back and returns EINVAL;
+ * meanwhile the counter reads negative, which every other operation treats
+ * as "busy": it reloads until the undo lands, so nobody acts on the
+ * transient value.
  */
 #ifndef CPAT_WAITGROUP_STATE_H
 #define CPAT_WAITGROUP_STATE_H
@@ -17,6 +24,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "common/spin.h"
 
 /* The counter after adding delta, or EINVAL: below zero, above INT32_MAX,
  * or a reuse (a positive delta on a zero counter with waiters left). */
@@ -41,22 +50,46 @@ static inline uint32_t cpat_waitgroup_waiters(uint64_t s) {
 /* add() on a packed state: 0 and the new state in *after, or EINVAL with
  * the state unchanged. */
 static inline int cpat_waitgroup_state_add(_Atomic uint64_t *state, int delta, uint64_t *after) {
-    uint64_t s = atomic_load_explicit(state, memory_order_relaxed);
-    uint64_t next;
-    do {
+    if (delta < 0) {
+        uint64_t d = (uint64_t)(uint32_t)-delta << 32;
+        /* acq_rel, as the CAS below: release publishes the caller's work,
+         * acquire hands every earlier done()'s on to the waiters woken by
+         * the done() that reaches zero. */
+        uint64_t s = atomic_fetch_sub_explicit(state, d, memory_order_acq_rel);
+        if (cpat_waitgroup_counter(s) >= -delta) {
+            *after = s - d;
+            return 0;
+        }
+        /* Below zero: undo.  Relaxed: the transient published nothing. */
+        atomic_fetch_add_explicit(state, d, memory_order_relaxed);
+        return EINVAL;
+    }
+    /* No load first: guess the state is 0 (a round starting).  A wrong guess
+     * costs one failed CAS, which hands back the real value with the line
+     * already held for writing; a load would fetch the line shared, then
+     * the CAS fetch it again to write (two transfers when contended). */
+    for (uint64_t s = 0;;) {
+        if (cpat_waitgroup_counter(s) < 0) { /* a misused done() is undoing itself */
+            cpat_cpu_relax();
+            s = atomic_load_explicit(state, memory_order_relaxed);
+            continue;
+        }
         int32_t counter;
         int e = cpat_waitgroup_rule(cpat_waitgroup_counter(s), cpat_waitgroup_waiters(s), delta,
                                     &counter);
         if (e)
             return e;
-        next = (uint64_t)(uint32_t)counter << 32 | cpat_waitgroup_waiters(s);
+        uint64_t next = (uint64_t)(uint32_t)counter << 32 | cpat_waitgroup_waiters(s);
         /* acq_rel: release publishes the caller's work to the waiters; the
          * acquire lets the done() that reaches zero pass every earlier
-         * done()'s work on to the waiters it wakes (futex variant). */
-    } while (!atomic_compare_exchange_weak_explicit(state, &s, next, memory_order_acq_rel,
-                                                    memory_order_relaxed));
-    *after = next;
-    return 0;
+         * done()'s work on to the waiters it wakes (futex variant).  A
+         * failed CAS reloads s. */
+        if (atomic_compare_exchange_weak_explicit(state, &s, next, memory_order_acq_rel,
+                                                  memory_order_relaxed)) {
+            *after = next;
+            return 0;
+        }
+    }
 }
 
 /* Enters wait(): false if the counter is already zero (nothing to wait
@@ -64,16 +97,21 @@ static inline int cpat_waitgroup_state_add(_Atomic uint64_t *state, int delta, u
 static inline bool cpat_waitgroup_state_join(_Atomic uint64_t *state) {
     /* Acquire: a zero read here was made by the last done(), whose release
      * (and every earlier done()'s, through the CAS chain) we pair with. */
-    uint64_t s = atomic_load_explicit(state, memory_order_acquire);
-    do {
+    for (uint64_t s = atomic_load_explicit(state, memory_order_acquire);;) {
         if (cpat_waitgroup_counter(s) == 0)
             return false;
+        if (cpat_waitgroup_counter(s) < 0) { /* a misused done() is undoing itself */
+            cpat_cpu_relax();
+            s = atomic_load_explicit(state, memory_order_acquire);
+            continue;
+        }
         /* waiters + 1.  Acquire on failure, for the zero we may reload
          * (C11 wants the success order at least as strong; joining itself
          * publishes nothing). */
-    } while (!atomic_compare_exchange_weak_explicit(state, &s, s + 1, memory_order_acquire,
-                                                    memory_order_acquire));
-    return true;
+        if (atomic_compare_exchange_weak_explicit(state, &s, s + 1, memory_order_acquire,
+                                                  memory_order_acquire))
+            return true;
+    }
 }
 
 /* Leaves wait() after seeing the zero.  Relaxed: it publishes nothing; an
