@@ -4,6 +4,30 @@
 
 #define BRAVO_BACKOFF_CAP 1024 /* pauses between polls of a slot; then sched_yield */
 
+/* Polls of the bias (one PAUSE each, ~35 ns here) a reader makes before it
+ * queues on l->under. */
+#define BRAVO_BIAS_POLLS 64
+
+/* The fast path failed.  If only because a writer holds the bias, wait a
+ * little for it to come back -- wrunlock restores it, so that is about one
+ * write critical section -- and retry: a reader that queued on l->under
+ * instead would fight the writer for that lock's cache line.  A thread
+ * without a slot, or already reading through it (nesting), or a writer
+ * that stays long, goes to l->under. */
+void cpat_rwlock_bravo_rdlock_slow(struct cpat_rwlock_bravo *l) {
+    _Atomic uint32_t *slot = cpat_rwlock_bravo_slot(l);
+    for (int i = 0; slot && i < BRAVO_BIAS_POLLS; i++) {
+        if (atomic_load_explicit(slot, memory_order_relaxed))
+            break; /* nested: our slot is taken by our own outer read */
+        /* Relaxed: a hint only; tryfast re-checks under the Dekker pair. */
+        if (atomic_load_explicit(&l->rbias, memory_order_relaxed) &&
+            cpat_rwlock_bravo_tryfast(l) == 0)
+            return;
+        cpat_cpu_relax();
+    }
+    cpat_rwlock_futex_rdlock(&l->under);
+}
+
 int cpat_rwlock_bravo_revoke(struct cpat_rwlock_bravo *l, bool wait) {
     /* 1 -> 0, then read the slots: the writer's half of the Dekker pair
      * (seq_cst; see the fast path in bravo.h).  Every thread that could

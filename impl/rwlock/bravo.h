@@ -58,8 +58,8 @@ struct cpat_rwlock_bravo_slot {
 };
 
 struct cpat_rwlock_bravo {
-    _Atomic uint32_t rbias;
-    struct cpat_rwlock_futex under;
+    _Atomic uint32_t rbias;                     /* read by every reader: a line of its own, which */
+    alignas(64) struct cpat_rwlock_futex under; /* only writers and slow readers touch */
     struct cpat_rwlock_bravo_slot slots[CPAT_RWLOCK_BRAVO_SLOTS];
 };
 
@@ -99,9 +99,11 @@ static inline int cpat_rwlock_bravo_tryfast(struct cpat_rwlock_bravo *l) {
     return EAGAIN;
 }
 
+void cpat_rwlock_bravo_rdlock_slow(struct cpat_rwlock_bravo *l);
+
 static inline void cpat_rwlock_bravo_rdlock(struct cpat_rwlock_bravo *l) {
     if (cpat_rwlock_bravo_tryfast(l))
-        cpat_rwlock_futex_rdlock(&l->under);
+        cpat_rwlock_bravo_rdlock_slow(l);
 }
 
 static inline int cpat_rwlock_bravo_tryrd(struct cpat_rwlock_bravo *l) {
