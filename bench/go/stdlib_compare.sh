@@ -19,12 +19,8 @@ build=$(cd "$build" && pwd)
 BENCHTIME=${BENCHTIME:-0.5s}
 COUNT=${COUNT:-5}
 
-# Never touch the network; keep the build cache writable.
-export GOPROXY=off GOFLAGS= GO111MODULE=
-if [ -z "${GOCACHE:-}" ] && ! { [ -n "${HOME:-}" ] && [ -w "$HOME" ]; }; then
-	export GOCACHE=$build/gocache
-fi
-(cd "$here" && go build -o "$build/go-peer" .)
+. "$here/goenv.sh"
+"$here/build.sh" "$build" >/dev/null
 goroot=$(go env GOROOT)
 
 # pkg | stdlib benchmark (as go test prints it, without -P) | harness name |
