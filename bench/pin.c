@@ -62,6 +62,10 @@ int pin_init(const char *name) {
         policy = PIN_NONE;
     else
         return -1;
+    if (order) { /* initialised before: start over */
+        free(order);
+        hwloc_topology_destroy(topo);
+    }
     if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
         cpat_die("hwloc_topology_load", 0);
     npus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);

@@ -1,0 +1,128 @@
+/* Unit tests of the library's small parts: the error model, the futex
+ * wrapper's return contract, the registry, cpat_obj_new, the slot pool and
+ * the semaphore.  Ends with "N passed, N failed". */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/futex.h"
+#include "common/sema.h"
+#include "common/slots.h"
+#include "cpat/cpat.h"
+#include "cpat/once.h"
+#include "cpat/rwlock.h"
+#include "cpat/waitgroup.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            passed++;                                                                              \
+        } else {                                                                                   \
+            failed++;                                                                              \
+            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                 \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
+    } while (0)
+
+static void test_strerror(void) {
+    int codes[] = {0, EAGAIN, EPIPE, ECANCELED, ETIMEDOUT, EINVAL};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *s = cpat_strerror(codes[i]);
+        CHECK(s && *s, "code %d has no message", codes[i]);
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(s, cpat_strerror(codes[j])) != 0, "codes %d and %d read the same",
+                  codes[i], codes[j]);
+    }
+}
+
+static void test_futex(void) {
+    _Atomic uint32_t w = 5;
+    /* The word differs from the expected value: returns at once with 0. */
+    CHECK(cpat_futex_wait(&w, 4, NULL) == 0, "mismatch did not return 0");
+    /* A deadline in the past: ETIMEDOUT, not a hang. */
+    struct timespec past = cpat_ns_to_timespec(cpat_now_ns() - 1000);
+    CHECK(cpat_futex_wait(&w, 5, &past) == ETIMEDOUT, "past deadline did not time out");
+    /* A near deadline: ETIMEDOUT no earlier than asked. */
+    uint64_t t0 = cpat_now_ns();
+    struct timespec soon = cpat_ns_to_timespec(t0 + 2000000);
+    int e = cpat_futex_wait(&w, 5, &soon);
+    CHECK(e == ETIMEDOUT && cpat_now_ns() >= t0 + 2000000, "2 ms deadline: %d after %.3f ms", e,
+          (cpat_now_ns() - t0) / 1e6);
+    CHECK(cpat_futex_wake(&w, 1) == 0, "a wake with nobody asleep woke someone");
+}
+
+static void *post_later(void *p) {
+    struct timespec ts = {0, 5000000};
+    nanosleep(&ts, NULL);
+    cpat_sema_post(p, 2);
+    return NULL;
+}
+
+static void test_sema(void) {
+    struct cpat_sema s;
+    cpat_sema_init(&s);
+    CHECK(cpat_sema_trywait(&s) == EAGAIN, "empty semaphore gave a token");
+    pthread_t t;
+    pthread_create(&t, NULL, post_later, &s);
+    cpat_sema_wait(&s); /* parks until the post */
+    pthread_join(t, NULL);
+    CHECK(cpat_sema_trywait(&s) == 0, "the second posted token is missing");
+    CHECK(cpat_sema_trywait(&s) == EAGAIN, "a token too many");
+}
+
+static void test_slots(void) {
+    unsigned used = 0, a = cpat_slot_take(&used, 4, "t"), b = cpat_slot_take(&used, 4, "t");
+    CHECK(a != b && used == 3, "slots %u %u, mask %x", a, b, used);
+    cpat_slot_give(&used, a);
+    CHECK(cpat_slot_take(&used, 4, "t") == a, "a freed slot is not reused first");
+}
+
+static void test_obj_new(void) {
+    void *p = cpat_obj_new(3, 8);
+    CHECK(((uintptr_t)p & 63) == 0, "not cache-line aligned: %p", p);
+    CHECK(((unsigned char *)p)[0] == 0 && ((unsigned char *)p)[63] == 0, "not zeroed");
+    free(p);
+}
+
+/* Every registry: names unique, find() finds each, kinds known, and the
+ * table's size/align describe a usable object. */
+#define TEST_REGISTRY(pattern)                                                                     \
+    do {                                                                                           \
+        int n = 0;                                                                                 \
+        for (const struct cpat_##pattern##_ops *const *o = cpat_##pattern##_registry; *o; o++) {   \
+            n++;                                                                                   \
+            CHECK(cpat_##pattern##_find((*o)->name) == *o, #pattern " %s not found", (*o)->name);  \
+            CHECK(!strcmp((*o)->kind, "variant") || !strcmp((*o)->kind, "peer") ||                 \
+                      !strcmp((*o)->kind, "null"),                                                 \
+                  #pattern " %s: kind %s", (*o)->name, (*o)->kind);                                \
+            CHECK((*o)->size > 0 && (*o)->align > 0 && ((*o)->align & ((*o)->align - 1)) == 0,     \
+                  #pattern " %s: size %zu align %zu", (*o)->name, (*o)->size, (*o)->align);        \
+        }                                                                                          \
+        CHECK(n >= 3, #pattern " has %d variants, fewer than the three families", n);              \
+        CHECK(cpat_##pattern##_find("no-such-variant") == NULL, #pattern " found a ghost");        \
+    } while (0)
+
+static void test_registries(void) {
+    TEST_REGISTRY(mutex);
+    TEST_REGISTRY(rwlock);
+    TEST_REGISTRY(once);
+    TEST_REGISTRY(waitgroup);
+}
+
+int main(void) {
+    test_strerror();
+    test_futex();
+    test_sema();
+    test_slots();
+    test_obj_new();
+    test_registries();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
