@@ -18,7 +18,10 @@ void run_reset(struct run *r, int threads, unsigned what) {
 
 /* Generation barrier.  gen: bumped once per episode by the last arrival,
  * which first resets arrived for the next episode.  Waiters spin briefly,
- * then sleep while gen is unchanged. */
+ * then sleep while gen is unchanged.  The last arrival makes the wake
+ * syscall only when someone went to sleep: sleepers and gen form a Dekker
+ * pair (seq_cst on both sides), so either the sleeper sees the new gen or
+ * the waker sees the sleeper. */
 void run_barrier_wait(struct run_barrier *b, int n) {
     /* Read the generation before arriving: the last arrival may bump it the
      * moment we do.  Acquire pairs with the release bump below. */
@@ -27,8 +30,10 @@ void run_barrier_wait(struct run_barrier *b, int n) {
      * arrival, which releases them all again with its bump of gen. */
     if (atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel) + 1 == (uint32_t)n) {
         atomic_store_explicit(&b->arrived, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&b->gen, 1, memory_order_release);
-        cpat_futex_wake(&b->gen, CPAT_FUTEX_WAKE_ALL);
+        /* seq_cst: also releases the episode's writes to every waiter. */
+        atomic_fetch_add_explicit(&b->gen, 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&b->sleepers, memory_order_seq_cst))
+            cpat_futex_wake(&b->gen, CPAT_FUTEX_WAKE_ALL);
         return;
     }
     for (int i = 0; i < 1000; i++) {
@@ -36,9 +41,12 @@ void run_barrier_wait(struct run_barrier *b, int n) {
             return;
         cpat_cpu_relax();
     }
-    /* Sleep while gen == g; any wake-up re-checks it. */
-    while (atomic_load_explicit(&b->gen, memory_order_acquire) == g)
+    atomic_fetch_add_explicit(&b->sleepers, 1, memory_order_seq_cst);
+    /* Sleep while gen == g; any wake-up re-checks it.  seq_cst: the other
+     * half of the pair with the last arrival's bump. */
+    while (atomic_load_explicit(&b->gen, memory_order_seq_cst) == g)
         cpat_futex_wait(&b->gen, g, NULL);
+    atomic_fetch_sub_explicit(&b->sleepers, 1, memory_order_relaxed);
 }
 
 static uint64_t thread_cpu_ns(void) {

@@ -34,7 +34,8 @@
 
 struct run_barrier {
     _Atomic uint32_t arrived;
-    _Atomic uint32_t gen; /* futex word: bumped by the last arrival */
+    _Atomic uint32_t gen;      /* futex word: bumped by the last arrival */
+    _Atomic uint32_t sleepers; /* waiters in (or about to enter) FUTEX_WAIT */
 };
 
 struct run_slot {

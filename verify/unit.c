@@ -1,7 +1,8 @@
 /* Unit tests of the library's small parts: the error model, the futex
- * wrapper's return contract, the registry, cpat_obj_new, the slot pool and
- * the semaphore.  Ends with "N passed, N failed". */
+ * wrapper's return contract, the registry, cpat_obj_new, the slot pool,
+ * the semaphore, and regressions found in review.  Ends with "N passed, N failed". */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ static void test_sema(void) {
 static void test_slots(void) {
     unsigned used = 0, a = cpat_slot_take(&used, 4, "t"), b = cpat_slot_take(&used, 4, "t");
     CHECK(a != b && used == 3, "slots %u %u, mask %x", a, b, used);
-    cpat_slot_give(&used, a);
+    cpat_slot_give(&used, a, 4, "t");
     CHECK(cpat_slot_take(&used, 4, "t") == a, "a freed slot is not reused first");
 }
 
@@ -116,6 +117,54 @@ static void test_registries(void) {
     TEST_REGISTRY(waitgroup);
 }
 
+/* Regression: add(0) on a zero that a released waiter has not yet left
+ * must not hand out that waiter's token again, or the next round's wait()
+ * returns while the counter is still 1.  Sleeps order the steps; a slow
+ * machine can only hide the bug, never fake it. */
+struct wg_waiter {
+    const struct cpat_waitgroup_ops *ops;
+    void *wg;
+    _Atomic int returned;
+};
+
+static void *wg_wait_thread(void *p) {
+    struct wg_waiter *w = p;
+    w->ops->wait(w->wg);
+    atomic_store(&w->returned, 1);
+    return NULL;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void test_waitgroup_add_zero(void) {
+    for (const struct cpat_waitgroup_ops *const *o = cpat_waitgroup_registry; *o; o++) {
+        if (strcmp((*o)->kind, "null") == 0)
+            continue;
+        struct wg_waiter w = {*o, cpat_obj_new((*o)->size, (*o)->align), 0};
+        pthread_t t;
+        w.ops->init(w.wg);
+        w.ops->add(w.wg, 1);
+        pthread_create(&t, NULL, wg_wait_thread, &w);
+        sleep_ms(20); /* the waiter is counted in and parked */
+        w.ops->done(w.wg);
+        w.ops->add(w.wg, 0); /* while the waiter is still leaving */
+        pthread_join(t, NULL);
+        w.ops->add(w.wg, 1); /* round two */
+        atomic_store(&w.returned, 0);
+        pthread_create(&t, NULL, wg_wait_thread, &w);
+        sleep_ms(20);
+        CHECK(!atomic_load(&w.returned), "waitgroup %s: wait() returned with the counter at 1",
+              w.ops->name);
+        w.ops->done(w.wg);
+        pthread_join(t, NULL);
+        w.ops->destroy(w.wg);
+        free(w.wg);
+    }
+}
+
 int main(void) {
     test_strerror();
     test_futex();
@@ -123,6 +172,7 @@ int main(void) {
     test_slots();
     test_obj_new();
     test_registries();
+    test_waitgroup_add_zero();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

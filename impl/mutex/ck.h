@@ -91,7 +91,8 @@ static inline void cpat_mutex_ck_mcs_lock(struct cpat_mutex_ck_mcs *m) {
 static inline int cpat_mutex_ck_mcs_trylock(struct cpat_mutex_ck_mcs *m) {
     ck_spinlock_mcs_context_t *n = cpat_ck_mcs_node_get();
     if (!ck_spinlock_mcs_trylock(&m->l, n)) {
-        cpat_slot_give(&cpat_ck_mcs_pool.used, (unsigned)(n - cpat_ck_mcs_pool.nodes));
+        cpat_slot_give(&cpat_ck_mcs_pool.used, CPAT_SLOT_INDEX(cpat_ck_mcs_pool.nodes, n),
+                       CPAT_CK_MCS_NODES, "cpat_mutex_ck_mcs_unlock");
         return EAGAIN;
     }
     m->owner = n;
@@ -103,7 +104,8 @@ static inline int cpat_mutex_ck_mcs_unlock(struct cpat_mutex_ck_mcs *m) {
         return EINVAL;
     m->owner = NULL;
     ck_spinlock_mcs_unlock(&m->l, n);
-    cpat_slot_give(&cpat_ck_mcs_pool.used, (unsigned)(n - cpat_ck_mcs_pool.nodes));
+    cpat_slot_give(&cpat_ck_mcs_pool.used, CPAT_SLOT_INDEX(cpat_ck_mcs_pool.nodes, n),
+                   CPAT_CK_MCS_NODES, "cpat_mutex_ck_mcs_unlock");
     return 0;
 }
 

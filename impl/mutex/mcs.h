@@ -10,7 +10,9 @@
  *           plain, since only the holder touches it.
  *
  * The direct interface takes no node argument: each thread draws nodes from
- * a small thread-local pool (CPAT_MCS_NODES deep nesting of MCS locks).
+ * a small thread-local pool (CPAT_MCS_NODES deep nesting of MCS locks).  So,
+ * unlike Go's Mutex, an MCS lock must be unlocked by the thread that locked
+ * it; another thread's unlock aborts with a message.
  */
 #ifndef CPAT_MUTEX_MCS_H
 #define CPAT_MUTEX_MCS_H
@@ -33,7 +35,7 @@ struct cpat_mcs_node {
 
 struct cpat_mutex_mcs {
     _Atomic(struct cpat_mcs_node *) tail;
-    struct cpat_mcs_node *owner;
+    alignas(64) struct cpat_mcs_node *owner; /* off the line arriving lockers swap */
 };
 
 /* The calling thread's node pool; bit i of `used` set = nodes[i] in use. */
@@ -49,7 +51,8 @@ static inline struct cpat_mcs_node *cpat_mcs_node_get(void) {
 }
 
 static inline void cpat_mcs_node_put(struct cpat_mcs_node *n) {
-    cpat_slot_give(&cpat_mcs_pool.used, (unsigned)(n - cpat_mcs_pool.nodes));
+    cpat_slot_give(&cpat_mcs_pool.used, CPAT_SLOT_INDEX(cpat_mcs_pool.nodes, n), CPAT_MCS_NODES,
+                   "cpat_mutex_mcs_unlock");
 }
 
 static inline int cpat_mutex_mcs_init(struct cpat_mutex_mcs *m) {

@@ -18,7 +18,8 @@
  * l->wsem:      the pending writer parks here; the last departing reader
  *               posts it
  *
- * Uncontended, rdlock and rdunlock are one fetch_add each and wrlock /
+ * Uncontended, rdlock is one fetch_add, rdunlock a load (the misuse check)
+ * and a fetch_sub, and wrlock /
  * wrunlock a mutex CAS plus one fetch_add.  Parking happens in cpat_sema
  * (which polls first, and wakes only recorded sleepers) and in the mutex.
  */
@@ -26,6 +27,7 @@
 #define CPAT_RWLOCK_FUTEX_H
 
 #include <errno.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,7 +41,7 @@ struct cpat_rwlock_futex {
     struct cpat_mutex_futex w;
     _Atomic int32_t readers;
     _Atomic int32_t departing;
-    struct cpat_sema rsem, wsem;
+    alignas(64) struct cpat_sema rsem, wsem; /* polled by waiters: off the readers line */
 };
 
 static inline int cpat_rwlock_futex_init(struct cpat_rwlock_futex *l) {

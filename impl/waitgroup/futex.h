@@ -14,6 +14,7 @@
 #ifndef CPAT_WAITGROUP_FUTEX_H
 #define CPAT_WAITGROUP_FUTEX_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -22,7 +23,7 @@
 
 struct cpat_waitgroup_futex {
     _Atomic uint64_t state;
-    struct cpat_sema sema;
+    alignas(64) struct cpat_sema sema; /* waiters poll it: off the add/done line */
 };
 
 static inline int cpat_waitgroup_futex_init(struct cpat_waitgroup_futex *wg) {
@@ -38,10 +39,12 @@ static inline void cpat_waitgroup_futex_destroy(struct cpat_waitgroup_futex *wg)
 static inline int cpat_waitgroup_futex_add(struct cpat_waitgroup_futex *wg, int delta) {
     uint64_t s;
     int e = cpat_waitgroup_state_add(&wg->state, delta, &s);
-    /* We made it zero: release the waiters counted in.  The post (release)
-     * pairs with each waiter's acquire of its token; our acq_rel CAS
+    /* We made it zero: release the waiters counted in.  Only a negative
+     * delta can make the zero (an add(0) on a zero that waiters are still
+     * leaving must not post their tokens twice).  The post (release) pairs
+     * with each waiter's acquire of its token; our acq_rel fetch_sub
      * brought every earlier done()'s work along. */
-    if (!e && cpat_waitgroup_counter(s) == 0 && cpat_waitgroup_waiters(s))
+    if (!e && delta < 0 && cpat_waitgroup_counter(s) == 0 && cpat_waitgroup_waiters(s))
         cpat_sema_post(&wg->sema, (int)cpat_waitgroup_waiters(s));
     return e;
 }

@@ -10,12 +10,13 @@
  * Because add() refuses to raise a zero counter while waiters > 0 (reuse),
  * the zero stays put until every waiter it released has seen it.
  *
- * done() (a negative delta) is one fetch_add, as in Go, not a CAS loop:
- * under contention a CAS loop pays a reload per lost race.  If it took the
- * counter below zero (misuse) it adds the delta back and returns EINVAL;
- * meanwhile the counter reads negative, which every other operation treats
- * as "busy": it reloads until the undo lands, so nobody acts on the
- * transient value.
+ * done() (add(-1)) is one fetch_sub, as in Go, not a CAS loop: under
+ * contention a CAS loop pays a reload per lost race.  If it took the
+ * counter below zero -- only possible from a true zero, so only in misuse
+ * -- it adds the 1 back and returns EINVAL; meanwhile the counter reads -1,
+ * which the CAS path and join() treat as "busy": they reload until the
+ * undo lands, so nobody acts on the transient value.  Other negative
+ * deltas take the CAS path, which checks before it writes.
  */
 #ifndef CPAT_WAITGROUP_STATE_H
 #define CPAT_WAITGROUP_STATE_H
@@ -50,17 +51,17 @@ static inline uint32_t cpat_waitgroup_waiters(uint64_t s) {
 /* add() on a packed state: 0 and the new state in *after, or EINVAL with
  * the state unchanged. */
 static inline int cpat_waitgroup_state_add(_Atomic uint64_t *state, int delta, uint64_t *after) {
-    if (delta < 0) {
-        uint64_t d = (uint64_t)(uint32_t)-delta << 32;
+    if (delta == -1) {
+        const uint64_t d = 1ull << 32;
         /* acq_rel, as the CAS below: release publishes the caller's work,
          * acquire hands every earlier done()'s on to the waiters woken by
          * the done() that reaches zero. */
         uint64_t s = atomic_fetch_sub_explicit(state, d, memory_order_acq_rel);
-        if (cpat_waitgroup_counter(s) >= -delta) {
+        if (cpat_waitgroup_counter(s) >= 1) {
             *after = s - d;
             return 0;
         }
-        /* Below zero: undo.  Relaxed: the transient published nothing. */
+        /* 0 -> -1: undo.  Relaxed: the transient published nothing. */
         atomic_fetch_add_explicit(state, d, memory_order_relaxed);
         return EINVAL;
     }

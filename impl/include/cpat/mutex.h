@@ -14,6 +14,8 @@
  *
  * Every variant V provides struct cpat_mutex_V and cpat_mutex_V_{init,
  * destroy, lock, trylock, unlock} with the signatures of the table below.
+ * Unlike Go's Mutex, the queue locks (mcs, ck_mcs) must be unlocked by the
+ * thread that locked them: their queue node is that thread's.
  */
 #ifndef CPAT_MUTEX_H
 #define CPAT_MUTEX_H
