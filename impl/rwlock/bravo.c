@@ -2,7 +2,7 @@
 #include "common/spin.h"
 #include "rwlock/ops.h"
 
-#define BRAVO_BACKOFF_CAP 1024 /* pauses between polls of a slot; then sched_yield */
+#define BRAVO_SLOT_POLLS_BEFORE_YIELD 1024 /* ~35 us of PAUSEs */
 
 /* Polls of the bias (one PAUSE each, ~35 ns here) a reader makes before it
  * queues on l->under. */
@@ -38,13 +38,18 @@ int cpat_rwlock_bravo_revoke(struct cpat_rwlock_bravo *l, bool wait) {
     if (n > CPAT_RWLOCK_BRAVO_SLOTS)
         n = CPAT_RWLOCK_BRAVO_SLOTS;
     for (unsigned i = 0; i < n; i++) {
-        struct cpat_backoff b = CPAT_BACKOFF_INIT(BRAVO_BACKOFF_CAP);
         /* seq_cst also acquires: pairs with the release store of 0 in
-         * rdunlock (or in a withdrawing fast path). */
-        while (atomic_load_explicit(&l->slots[i].reading, memory_order_seq_cst)) {
+         * rdunlock (or in a withdrawing fast path).  A slot reader leaves
+         * within one read-side section, so poll it closely (one PAUSE a
+         * poll) and yield only once it has stayed long (preempted). */
+        for (unsigned polls = 0; atomic_load_explicit(&l->slots[i].reading, memory_order_seq_cst);
+             polls++) {
             if (!wait)
                 return EAGAIN;
-            cpat_backoff_wait(&b);
+            if (polls < BRAVO_SLOT_POLLS_BEFORE_YIELD)
+                cpat_cpu_relax();
+            else
+                sched_yield();
         }
     }
     return 0;
