@@ -62,6 +62,8 @@ static void cacheline_rtt(cpat_bench_state *st, void *ctx) {
     uint64_t n = cpat_bench_begin(st);
     for (uint32_t i = 0; i < (uint32_t)n; i++) {
         uint32_t ping = 2 * i + 1, pong = 2 * i + 2;
+        /* Each release store pairs with the other side's acquire load: the
+         * line carries a message each way, as a lock hand-off's does. */
         if (me == 0) {
             atomic_store_explicit(&lim.word, ping, memory_order_release);
             while (atomic_load_explicit(&lim.word, memory_order_acquire) != pong)
@@ -87,7 +89,7 @@ static void futex_rtt(cpat_bench_state *st, void *ctx) {
     for (uint32_t i = 0; i < (uint32_t)n; i++) {
         uint32_t ping = 2 * i + 1, pong = 2 * i + 2;
         uint32_t send = me == 0 ? ping : pong, await = me == 0 ? pong : ping, seen;
-        if (me == 0) {
+        if (me == 0) { /* release pairs with thread 1's acquire load below */
             atomic_store_explicit(&lim.word, send, memory_order_release);
             cpat_futex_wake(&lim.word, 1);
         }

@@ -145,5 +145,13 @@ int main(int argc, char **argv) {
     register_rwlock(&ts);
     register_once(&ts);
     register_waitgroup(&ts);
-    return cpat_bench_run() > 0 ? 0 : 1;
+    if (cpat_bench_run() == 0) {
+        fprintf(stderr, "cpat-bench: no benchmark matched the filter\n");
+        return 1;
+    }
+    if (cpat_bench_errors()) { /* a benchmark's own check failed: say so in the exit status */
+        fprintf(stderr, "cpat-bench: %d runs reported an error (see above)\n", cpat_bench_errors());
+        return 1;
+    }
+    return 0;
 }

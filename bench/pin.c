@@ -1,5 +1,6 @@
 #include "pin.h"
 
+#include <errno.h>
 #include <hwloc.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -67,10 +68,10 @@ int pin_init(const char *name) {
         hwloc_topology_destroy(topo);
     }
     if (hwloc_topology_init(&topo) || hwloc_topology_load(topo))
-        cpat_die("hwloc_topology_load", 0);
+        cpat_die("hwloc_topology_load", errno);
     npus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
     if (npus <= 0)
-        cpat_die("hwloc_get_nbobjs_by_type(PU)", 0);
+        cpat_die("hwloc_get_nbobjs_by_type(PU)", EINVAL);
     order = calloc((size_t)npus, sizeof *order);
     if (policy == PIN_SPREAD)
         order_spread();
@@ -96,7 +97,7 @@ void pin_self_to(int os_pu) {
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
     hwloc_bitmap_only(set, (unsigned)os_pu);
     if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD))
-        cpat_die("hwloc_set_cpubind", 0);
+        cpat_die("hwloc_set_cpubind", errno);
     hwloc_bitmap_free(set);
 }
 
@@ -104,7 +105,7 @@ void pin_self(int index) {
     if (policy == PIN_NONE) {
         /* Undo an earlier binding of this thread (thread 0 is reused). */
         if (hwloc_set_cpubind(topo, hwloc_topology_get_allowed_cpuset(topo), HWLOC_CPUBIND_THREAD))
-            cpat_die("hwloc_set_cpubind", 0);
+            cpat_die("hwloc_set_cpubind", errno);
         return;
     }
     pin_self_to(pin_pu_of(index));

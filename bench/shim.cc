@@ -4,12 +4,15 @@
 
 #include <benchmark/benchmark.h>
 
+#include <atomic>
+
 struct cpat_bench_state {
     benchmark::State *s;
     bool finished; // the clock has stopped (end() or a skip before begin())
 };
 
 static void (*thread_hook)(int, int);
+static std::atomic<int> errors; // runs marked with cpat_bench_skip()
 
 extern "C" void cpat_bench_register(const char *name, cpat_bench_fn fn, void *ctx,
                                     const int *threads, int nthreads) {
@@ -62,6 +65,7 @@ extern "C" void cpat_bench_counter(cpat_bench_state *st, const char *name, doubl
 
 extern "C" void cpat_bench_skip(cpat_bench_state *st, const char *why) {
     st->s->SkipWithError(why);
+    errors.fetch_add(1, std::memory_order_relaxed); // read after every run has joined
 }
 
 extern "C" void cpat_bench_context(const char *key, const char *value) {
@@ -79,4 +83,8 @@ extern "C" int cpat_bench_init(int argc, char **argv) {
 
 extern "C" int cpat_bench_run(void) {
     return (int)benchmark::RunSpecifiedBenchmarks();
+}
+
+extern "C" int cpat_bench_errors(void) {
+    return errors.load(std::memory_order_relaxed);
 }

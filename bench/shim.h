@@ -55,6 +55,8 @@ void cpat_bench_on_thread(void (*hook)(int index, int nthreads));
 int cpat_bench_init(int argc, char **argv);
 /* Runs the benchmarks selected by --benchmark_filter; returns how many ran. */
 int cpat_bench_run(void);
+/* How many runs marked themselves as errors (cpat_bench_skip). */
+int cpat_bench_errors(void);
 
 #ifdef __cplusplus
 }

@@ -73,8 +73,10 @@ void vthreads_run(const struct vrun *r, int n, void (*fn)(struct vthread *t), vo
 
 int vfail(const struct vrun *r, const char *fmt, ...) {
     int expect = 0;
-    /* First failure wins; the others would only repeat it. */
-    if (atomic_compare_exchange_strong_explicit(&r->sh->failed, &expect, 1, memory_order_acq_rel,
+    /* First failure wins; the others would only repeat it.  Relaxed: the
+     * flag only tells the check's threads to stop; the message is read by
+     * the runner after the child has exited. */
+    if (atomic_compare_exchange_strong_explicit(&r->sh->failed, &expect, 1, memory_order_relaxed,
                                                 memory_order_relaxed)) {
         va_list ap;
         va_start(ap, fmt);
@@ -85,7 +87,7 @@ int vfail(const struct vrun *r, const char *fmt, ...) {
 }
 
 bool vfailed(const struct vrun *r) {
-    return atomic_load_explicit(&r->sh->failed, memory_order_acquire);
+    return atomic_load_explicit(&r->sh->failed, memory_order_relaxed); /* see vfail */
 }
 
 void vnote(const struct vrun *r, const char *fmt, ...) {

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../harness.h"
+#include "common/clock.h"
 #include "common/futex.h"
 #include "common/spin.h"
 #include "mutants.h"
@@ -80,7 +81,7 @@ CPAT_MUTEX_OPS(mutant_silent_bad_unlock, "mutant", CPAT_MUTEX_DETECTS_BAD_UNLOCK
 static void cpat_mutex_mutant_sleepy_lock(struct cpat_mutex_mutant_sleepy *m) {
     while (cpat_mutex_spin_trylock(m)) {
         uint64_t ns = VERIFY_WAIT_BUDGET_NS + VERIFY_WAIT_BUDGET_NS / 4; /* BUG */
-        struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+        struct timespec ts = cpat_ns_to_timespec(ns);
         nanosleep(&ts, NULL);
     }
 }
