@@ -1,8 +1,9 @@
 /* Small thread ids: 0, 1, 2, ... unique among the threads alive at one
  * time, the lowest free one handed out on a thread's first call and given
- * back when the thread exits.  Per-thread slot tables (rwlock/bravo, the
- * ck_brlock peer) index by them, so a slot is never shared by two live
- * threads and a table scan can stop at cpat_thread_id_limit().
+ * back when the thread exits.  Per-thread slot tables (rwlock/bravo,
+ * rwlock/brlock, the ck_brlock peer) index by them, so a slot is never
+ * shared by two live threads and a table scan can stop at
+ * cpat_thread_id_limit().
  *
  * A thread that finds all CPAT_THREAD_IDS ids taken gets CPAT_THREAD_IDS
  * ("no id") for its whole life; tables smaller than that treat any id at or
@@ -30,7 +31,7 @@ static inline unsigned cpat_thread_id(void) {
 /* Every live thread's id is below this.  seq_cst, as is the store that
  * raises it: a table scanner that stores a flag (seq_cst) and then reads the
  * limit sees the id of any thread whose own later seq_cst load missed the
- * flag (see rwlock/bravo.h). */
+ * flag (see rwlock/bravo.h and rwlock/brlock.h). */
 static inline unsigned cpat_thread_id_limit(void) {
     return atomic_load_explicit(&cpat_thread_id_high, memory_order_seq_cst);
 }

@@ -6,6 +6,7 @@
 #define CPAT_RWLOCK_ALL_H
 
 #include "rwlock/bravo.h"
+#include "rwlock/brlock.h"
 #include "rwlock/futex.h"
 #include "rwlock/null.h"
 #include "rwlock/pthread.h"
@@ -18,6 +19,7 @@
 #define CPAT_RWLOCK_PEERS(X)
 #endif
 
-#define CPAT_RWLOCK_VARIANTS(X) X(null) X(pthread) X(spin) X(futex) X(bravo) CPAT_RWLOCK_PEERS(X)
+#define CPAT_RWLOCK_VARIANTS(X)                                                                    \
+    X(null) X(pthread) X(spin) X(futex) X(bravo) X(brlock) CPAT_RWLOCK_PEERS(X)
 
 #endif

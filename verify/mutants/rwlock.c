@@ -1,10 +1,12 @@
 /* Broken rwlocks.  Each is a correct variant with one deliberate bug,
  * named after it. */
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "mutants.h"
 #include "rwlock/bravo.h"
+#include "rwlock/brlock.h"
 #include "rwlock/futex.h"
 #include "rwlock/ops.h"
 #include "rwlock/spin.h"
@@ -144,6 +146,60 @@ CPAT_RWLOCK_OPS(mutant_bravo_relaxed_bias, "mutant",
                 CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_PARKS | CPAT_RWLOCK_WRITER_PREFERRING,
                 "bravo whose fast path re-checks the bias relaxed");
 
+/* brlock_no_wake: brlock's wrunlock never wakes the threads sleeping on the
+ * word; a reader or writer that went to sleep stays asleep (a hang: the
+ * watchdog). */
+#define cpat_rwlock_mutant_brlock_no_wake          cpat_rwlock_brlock
+#define cpat_rwlock_mutant_brlock_no_wake_init     cpat_rwlock_brlock_init
+#define cpat_rwlock_mutant_brlock_no_wake_destroy  cpat_rwlock_brlock_destroy
+#define cpat_rwlock_mutant_brlock_no_wake_rdlock   cpat_rwlock_brlock_rdlock
+#define cpat_rwlock_mutant_brlock_no_wake_rdunlock cpat_rwlock_brlock_rdunlock
+#define cpat_rwlock_mutant_brlock_no_wake_wrlock   cpat_rwlock_brlock_wrlock
+#define cpat_rwlock_mutant_brlock_no_wake_tryrd    cpat_rwlock_brlock_tryrd
+#define cpat_rwlock_mutant_brlock_no_wake_trywr    cpat_rwlock_brlock_trywr
+static int cpat_rwlock_mutant_brlock_no_wake_wrunlock(struct cpat_rwlock_mutant_brlock_no_wake *l) {
+    atomic_store_explicit(&l->word, 0, memory_order_release); /* BUG: sleepers not woken */
+    return 0;
+}
+CPAT_RWLOCK_OPS(mutant_brlock_no_wake, "mutant",
+                CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_PARKS | CPAT_RWLOCK_WRITER_PREFERRING,
+                "brlock whose wrunlock does not wake the sleepers");
+
+/* brlock_relaxed_recheck: brlock's reader re-checks the word relaxed after
+ * counting itself in: on paper, and under TSan, a reader no longer
+ * acquires the last writer's section (R1 under TSan). */
+#define cpat_rwlock_mutant_brlock_relaxed_recheck          cpat_rwlock_brlock
+#define cpat_rwlock_mutant_brlock_relaxed_recheck_init     cpat_rwlock_brlock_init
+#define cpat_rwlock_mutant_brlock_relaxed_recheck_destroy  cpat_rwlock_brlock_destroy
+#define cpat_rwlock_mutant_brlock_relaxed_recheck_rdunlock cpat_rwlock_brlock_rdunlock
+#define cpat_rwlock_mutant_brlock_relaxed_recheck_wrlock   cpat_rwlock_brlock_wrlock
+#define cpat_rwlock_mutant_brlock_relaxed_recheck_wrunlock cpat_rwlock_brlock_wrunlock
+#define cpat_rwlock_mutant_brlock_relaxed_recheck_trywr    cpat_rwlock_brlock_trywr
+static int cpat_rwlock_mutant_brlock_relaxed_recheck_tryrd(
+    struct cpat_rwlock_mutant_brlock_relaxed_recheck *l) {
+    _Atomic uint32_t *slot = cpat_rwlock_brlock_slot(l);
+    if (!slot)
+        return cpat_rwlock_brlock_tryrd(l);
+    uint32_t c = atomic_load_explicit(slot, memory_order_relaxed);
+    if (c) {
+        atomic_store_explicit(slot, c + 1, memory_order_relaxed);
+        return 0;
+    }
+    atomic_exchange_explicit(slot, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&l->word, memory_order_relaxed) == 0) /* BUG: not seq_cst */
+        return 0;
+    atomic_store_explicit(slot, 0, memory_order_release);
+    return EAGAIN;
+}
+static void cpat_rwlock_mutant_brlock_relaxed_recheck_rdlock(
+    struct cpat_rwlock_mutant_brlock_relaxed_recheck *l) {
+    while (cpat_rwlock_mutant_brlock_relaxed_recheck_tryrd(l))
+        sched_yield();
+}
+CPAT_RWLOCK_OPS(mutant_brlock_relaxed_recheck, "mutant",
+                CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_WRITER_PREFERRING,
+                "brlock whose reader re-checks the word relaxed");
+
 /* silent_bad_unlock: claims to detect a bad rdunlock but decrements
  * whatever it finds (R4). */
 #define cpat_rwlock_mutant_silent_bad_unlock          cpat_rwlock_spin
@@ -169,6 +225,8 @@ const struct vmutant_rwlock vmutants_rwlock[] = {
     {&cpat_rwlock_mutant_lost_reader_wakeup_ops, false, "watchdog"},
     {&cpat_rwlock_mutant_bravo_no_revoke_wait_ops, false, "R1"},
     {&cpat_rwlock_mutant_bravo_relaxed_bias_ops, true, "R1 (TSan)"},
+    {&cpat_rwlock_mutant_brlock_no_wake_ops, false, "watchdog"},
+    {&cpat_rwlock_mutant_brlock_relaxed_recheck_ops, true, "R1 (TSan)"},
     {&cpat_rwlock_mutant_silent_bad_unlock_ops, false, "R4"},
     {NULL, false, NULL},
 };
