@@ -19,9 +19,10 @@ bool cpat_heavy_fence(void) {
         return false;
     if (s == 1 && membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
         return true;
-    /* First use, or EPERM: the process is not registered (registration
-     * belongs to the address space, and a fork() child starts without it).
-     * Registering twice is harmless. */
+    /* First use: register, once per address space (registering twice is
+     * harmless).  A failure after a success cannot happen short of
+     * exec, which starts this state over; any failure here is the kernel
+     * saying no (ENOSYS, EINVAL, EPERM from a filter), for good. */
     if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0 ||
         membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
         atomic_store_explicit(&state, 2, memory_order_relaxed);

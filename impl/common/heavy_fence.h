@@ -17,7 +17,11 @@
  * Returns false where the kernel lacks it (before Linux 4.14, or a sandbox
  * that filters the syscall); callers must then not rely on the pair, e.g.
  * poll instead of sleeping.  TSan does not model it; the pairs built on it
- * guard only against lost wake-ups, never carry happens-before.
+ * guard only against lost wake-ups, never carry happens-before.  No stress
+ * test can show the pair is needed: without it a wake-up is lost only if
+ * the unlocker's store sits in its store buffer for the few nanoseconds
+ * in which the sleeper checks the word, which a 2-core test machine
+ * essentially never shows.  The argument above is the proof.
  */
 #ifndef CPAT_COMMON_HEAVY_FENCE_H
 #define CPAT_COMMON_HEAVY_FENCE_H

@@ -8,7 +8,7 @@
  * write section, a fraction of a futex round trip. */
 #define BRLOCK_WORD_POLLS 128
 
-/* Polls of a reader's count (one PAUSE each, ~35 us in all) before a
+/* Polls of a reader's count (one PAUSE each: 3-50 us in all, by CPU) before a
  * waiting writer starts yielding the CPU between polls. */
 #define BRLOCK_COUNT_POLLS_BEFORE_YIELD 1024
 

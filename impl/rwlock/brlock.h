@@ -6,7 +6,8 @@
  * another thread touches; a writer announces itself in one word every
  * reader reads, then waits until each reader's count is 0.  Against bravo
  * (bravo.h), which sends readers to an underlying rwlock while a writer is
- * about, a write here is one CAS, a scan of the live threads' counts and a
+ * about, a write here is one CAS, a scan of the counts (up to the highest
+ * thread id handed out so far, common/thread_id.h) and a
  * plain store, so the lock suits mixes with a few percent of writes.  The
  * price is no queue: readers that wait out a writer retry when it leaves
  * and may find the next writer in, so a steady stream of writers can hold
@@ -27,13 +28,16 @@
  *              barrier on every CPU running one of our threads, so the
  *              unlock needs no locked instruction (see brlock.c).  Where
  *              membarrier is missing, waiters poll and yield instead of
- *              sleeping.
+ *              sleeping (the PARKS flag then overstates it).
  * l->slots[i].count:
  *              read locks thread id i (common/thread_id.h) holds, nested
- *              ones included; only thread i writes it, a writer polls it
+ *              ones included -- or 1 for a moment while it tries for one
+ *              and has not yet looked at the word (a trywr that sees that
+ *              fails spuriously); only thread i writes it, a writer polls
+ *              it
  * l->overflow: read locks held by threads whose id has no slot (id >=
- *              CPAT_RWLOCK_BRLOCK_SLOTS); those threads share it with
- *              fetch_add
+ *              CPAT_RWLOCK_BRLOCK_SLOTS), with the same moment's 1 per
+ *              trying thread; those threads share it with RMWs
  *
  * Read: count 0 -> 1, then look at the word; if a writer is in, withdraw
  * (count 1 -> 0), wait for the word to read 0 and retry.  Write: word
@@ -42,11 +46,16 @@
  * writer and withdraws, or the writer sees its count and waits for it.
  *
  * A waiting writer keeps new readers out, so its wait is bounded by the
- * longest read section in progress (writer-preferring).  A reader that
- * already holds a read lock may take another (its count goes up without
- * looking at the word; a writer would be waiting for it anyway).  A writer
- * waiting for readers polls, yielding the CPU once it has waited long (a
- * preempted reader): readers never look at the writer on the way out.
+ * longest read section in progress (writer-preferring).  Writers have no
+ * queue among themselves either: a writer that slept competes for the word
+ * again with writers that only spun.  A writer waiting for readers polls,
+ * yielding the CPU once it has waited long (a preempted reader): readers
+ * never look at the writer on the way out.
+ *
+ * As cpat/rwlock.h says, a thread must not take a read lock it already
+ * holds.  A thread with a slot gets away with it (its count just goes up,
+ * and a waiting writer waits for it anyway); one without a slot would
+ * withdraw from the shared count and deadlock with a waiting writer.
  */
 #ifndef CPAT_RWLOCK_BRLOCK_H
 #define CPAT_RWLOCK_BRLOCK_H
@@ -99,8 +108,9 @@ static inline int cpat_rwlock_brlock_tryread(struct cpat_rwlock_brlock *l) {
     if (slot) {
         uint32_t c = atomic_load_explicit(slot, memory_order_relaxed);
         if (c) {
-            /* Nested: we already hold a read lock, so no writer is in
-             * (one may be waiting for us): the count needs no ordering. */
+            /* Nested (see above): we already hold a read lock, so no
+             * writer is in (one may be waiting for us): the count needs no
+             * ordering. */
             atomic_store_explicit(slot, c + 1, memory_order_relaxed);
             return 0;
         }
@@ -139,18 +149,25 @@ static inline int cpat_rwlock_brlock_tryrd(struct cpat_rwlock_brlock *l) {
 }
 
 static inline int cpat_rwlock_brlock_rdunlock(struct cpat_rwlock_brlock *l) {
-    _Atomic uint32_t *count = cpat_rwlock_brlock_slot(l);
-    if (!count)
-        count = &l->overflow; /* best effort: another slotless reader's lock counts too */
-    uint32_t c = atomic_load_explicit(count, memory_order_relaxed);
-    if (c == 0)
-        return EINVAL;
-    /* c -> c - 1.  Release pairs with the acquire (seq_cst) poll of a
-     * writer that waits for us: our section happens-before its. */
-    if (count == &l->overflow)
-        atomic_fetch_sub_explicit(count, 1, memory_order_release);
-    else
-        atomic_store_explicit(count, c - 1, memory_order_release);
+    _Atomic uint32_t *slot = cpat_rwlock_brlock_slot(l);
+    if (slot) {
+        uint32_t c = atomic_load_explicit(slot, memory_order_relaxed);
+        if (c == 0)
+            return EINVAL;
+        /* c -> c - 1.  Release pairs with the acquire (seq_cst) poll of a
+         * writer that waits for us: our section happens-before its. */
+        atomic_store_explicit(slot, c - 1, memory_order_release);
+        return 0;
+    }
+    /* Shared count: c -> c - 1 unless it is 0, so that a stray rdunlock
+     * cannot wrap it (best effort beyond that: it may take another
+     * slotless reader's unit).  Release as above. */
+    uint32_t c = atomic_load_explicit(&l->overflow, memory_order_relaxed);
+    do
+        if (c == 0)
+            return EINVAL;
+    while (!atomic_compare_exchange_weak_explicit(&l->overflow, &c, c - 1, memory_order_release,
+                                                  memory_order_relaxed));
     return 0;
 }
 

@@ -8,7 +8,7 @@
  * wg->sema:  one token per waiter released by the last done()
  *
  * A waiter takes exactly one token and then counts itself out; add()
- * refuses to restart a zero counter until all have (reuse), so tokens of
+ * aborts rather than restart a zero counter until all have (reuse), so tokens of
  * one round are never taken by waiters of the next.
  */
 #ifndef CPAT_WAITGROUP_FUTEX_H

@@ -1,6 +1,6 @@
 /* pthread waitgroup: a mutex, a condvar, and the counter and waiter count
  * as plain ints under the mutex.  add() applies the rules of state.h
- * (below zero, reuse) and broadcasts when the counter reaches zero with
+ * (below zero: EINVAL; reuse, overflow: abort) and broadcasts when the counter reaches zero with
  * waiters; a waiter counts itself in while it waits for the zero. */
 #ifndef CPAT_WAITGROUP_PTHREAD_H
 #define CPAT_WAITGROUP_PTHREAD_H

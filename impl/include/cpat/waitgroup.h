@@ -18,13 +18,18 @@
  * once it has been zero (at once if it is zero).  Each done() happens-before
  * the return of every wait() it releases.
  *
- * Misuse (Go panics; here add/done return EINVAL and change nothing):
- *  - a counter taken below zero (or above INT32_MAX);
+ * Misuse (Go panics on all of it):
+ *  - a counter taken below zero: add/done return EINVAL and change nothing;
+ *  - a counter taken above INT32_MAX: add() aborts with a message naming
+ *    the call (cpat_misuse);
  *  - reuse: with CPAT_WAITGROUP_DETECTS_REUSE, add() of a positive delta to
  *    a zero counter while a wait() it released has not returned yet (Go:
- *    "WaitGroup is reused before previous Wait has returned").  A variant
- *    that detects it counts its waiters, and its waiters cannot miss the
- *    zero that released them.
+ *    "WaitGroup is reused before previous Wait has returned"): add()
+ *    aborts with a message.  A variant that detects it counts its waiters,
+ *    and its waiters cannot miss the zero that released them.
+ * Why abort rather than EINVAL for the last two: the fast add() is one
+ * fetch_add (waitgroup/state.h), which has published the new counter to
+ * every other thread before it can check it.  All variants behave alike.
  */
 #ifndef CPAT_WAITGROUP_H
 #define CPAT_WAITGROUP_H
