@@ -263,6 +263,58 @@ static void test_rwlock_slotless(void) {
         pthread_join(holder[i], NULL);
 }
 
+/* trywr against readers that have left: a reader that read once and then
+ * idles (brlock: it keeps a lease) must not make trywr fail; one that is
+ * inside must. */
+struct idle_reader {
+    const struct cpat_rwlock_ops *ops;
+    void *l;
+    _Atomic int phase; /* 0 -> 1: has read and left; 2 -> 3: holds; 4: exit */
+};
+
+static void *idle_reader_thread(void *p) {
+    struct idle_reader *r = p;
+    r->ops->rdlock(r->l);
+    r->ops->rdunlock(r->l);
+    atomic_store(&r->phase, 1);
+    while (atomic_load(&r->phase) != 2)
+        sleep_ms(1);
+    r->ops->rdlock(r->l);
+    atomic_store(&r->phase, 3);
+    while (atomic_load(&r->phase) != 4)
+        sleep_ms(1);
+    r->ops->rdunlock(r->l);
+    return NULL;
+}
+
+static void test_rwlock_trywr_idle_readers(void) {
+    for (const struct cpat_rwlock_ops *const *o = cpat_rwlock_registry; *o; o++) {
+        if (strcmp((*o)->kind, "null") == 0)
+            continue;
+        struct idle_reader r = {*o, cpat_obj_new((*o)->size, (*o)->align), 0};
+        r.ops->init(r.l);
+        pthread_t t;
+        pthread_create(&t, NULL, idle_reader_thread, &r);
+        while (atomic_load(&r.phase) != 1)
+            sleep_ms(1);
+        int e = r.ops->trywr(r.l);
+        CHECK(e == 0, "rwlock %s: trywr with only an idle former reader gave %d", r.ops->name, e);
+        if (e == 0)
+            r.ops->wrunlock(r.l);
+        atomic_store(&r.phase, 2);
+        while (atomic_load(&r.phase) != 3)
+            sleep_ms(1);
+        e = r.ops->trywr(r.l);
+        CHECK(e == EAGAIN, "rwlock %s: trywr with a reader inside gave %d", r.ops->name, e);
+        if (e == 0)
+            r.ops->wrunlock(r.l);
+        atomic_store(&r.phase, 4);
+        pthread_join(t, NULL);
+        r.ops->destroy(r.l);
+        free(r.l);
+    }
+}
+
 int main(void) {
     test_strerror();
     test_futex();
@@ -272,6 +324,7 @@ int main(void) {
     test_registries();
     test_waitgroup_add_zero();
     test_rwlock_slotless();
+    test_rwlock_trywr_idle_readers();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

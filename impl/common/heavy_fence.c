@@ -5,29 +5,32 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* 0: not yet known, 1: works, 2: the kernel lacks it.  Relaxed: each
- * thread would reach the same answer on its own. */
+/* 0: not yet known, 1: works, 2: the kernel refused it (at registration,
+ * or later: a seccomp filter).  Relaxed: each thread would reach the same
+ * answer on its own. */
 static _Atomic int state;
 
 static long membarrier(int cmd) {
     return syscall(SYS_membarrier, cmd, 0, 0);
 }
 
-bool cpat_heavy_fence(void) {
+bool cpat_heavy_fence_ready(void) {
     int s = atomic_load_explicit(&state, memory_order_relaxed);
-    if (s == 2)
+    if (s)
+        return s == 1;
+    /* Register, once per address space (registering twice is harmless;
+     * fork keeps it, exec starts this state over).  A failure is the
+     * kernel saying no (ENOSYS, EINVAL, EPERM from a filter), for good. */
+    bool ok = membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
+    atomic_store_explicit(&state, ok ? 1 : 2, memory_order_relaxed);
+    return ok;
+}
+
+bool cpat_heavy_fence(void) {
+    if (!cpat_heavy_fence_ready())
         return false;
-    if (s == 1 && membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+    if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
         return true;
-    /* First use: register, once per address space (registering twice is
-     * harmless).  A failure after a success cannot happen short of
-     * exec, which starts this state over; any failure here is the kernel
-     * saying no (ENOSYS, EINVAL, EPERM from a filter), for good. */
-    if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0 ||
-        membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
-        atomic_store_explicit(&state, 2, memory_order_relaxed);
-        return false;
-    }
-    atomic_store_explicit(&state, 1, memory_order_relaxed);
-    return true;
+    atomic_store_explicit(&state, 2, memory_order_relaxed);
+    return false;
 }

@@ -16,12 +16,11 @@
  *
  * Returns false where the kernel lacks it (before Linux 4.14, or a sandbox
  * that filters the syscall); callers must then not rely on the pair, e.g.
- * poll instead of sleeping.  TSan does not model it; the pairs built on it
- * guard only against lost wake-ups, never carry happens-before.  No stress
- * test can show the pair is needed: without it a wake-up is lost only if
- * the unlocker's store sits in its store buffer for the few nanoseconds
- * in which the sleeper checks the word, which a 2-core test machine
- * essentially never shows.  The argument above is the proof.
+ * poll instead of sleeping.  TSan does not model it, and the C11 model has
+ * no such thing: a protocol built on it must get its happens-before edges
+ * from atomics, and use the fence only to exclude store-buffer outcomes
+ * (rwlock/brlock uses it for both wake-ups and exclusion; its mutant
+ * brlock_no_lease shows the store-buffer race it prevents).
  */
 #ifndef CPAT_COMMON_HEAVY_FENCE_H
 #define CPAT_COMMON_HEAVY_FENCE_H
@@ -29,5 +28,10 @@
 #include <stdbool.h>
 
 bool cpat_heavy_fence(void);
+
+/* Whether cpat_heavy_fence() works here, registering the process for it
+ * if needed (once; cheap after that).  A protocol that must not rely on
+ * the fence where it is missing asks this up front. */
+bool cpat_heavy_fence_ready(void);
 
 #endif

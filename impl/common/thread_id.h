@@ -31,7 +31,7 @@ static inline unsigned cpat_thread_id(void) {
 /* Every live thread's id is below this.  seq_cst, as is the store that
  * raises it: a table scanner that stores a flag (seq_cst) and then reads the
  * limit sees the id of any thread whose own later seq_cst load missed the
- * flag (see rwlock/bravo.h and rwlock/brlock.h). */
+ * flag (see rwlock/bravo.h and rwlock/brlock.c). */
 static inline unsigned cpat_thread_id_limit(void) {
     return atomic_load_explicit(&cpat_thread_id_high, memory_order_seq_cst);
 }

@@ -2,15 +2,19 @@
 #include "common/futex.h"
 #include "common/heavy_fence.h"
 #include "common/spin.h"
+#include "cpat/error.h"
 #include "rwlock/ops.h"
 
 /* Polls of the word (one PAUSE each) before a waiter parks: about one short
  * write section, a fraction of a futex round trip. */
 #define BRLOCK_WORD_POLLS 128
 
-/* Polls of a reader's count (one PAUSE each: 3-50 us in all, by CPU) before a
- * waiting writer starts yielding the CPU between polls. */
-#define BRLOCK_COUNT_POLLS_BEFORE_YIELD 1024
+/* Polls of a reader's slot (one PAUSE each) before a waiting writer
+ * revokes a lease whose holder is not inside (a reader that reads often
+ * gives it up within a few cache-line transfers), and before it starts
+ * yielding the CPU while a reader stays inside (3-50 us in all, by CPU). */
+#define BRLOCK_LEASE_POLLS        64
+#define BRLOCK_POLLS_BEFORE_YIELD 1024
 
 /* Wait until no writer holds the word: poll, then sleep on it. */
 static void wait_word_free(struct cpat_rwlock_brlock *l) {
@@ -36,6 +40,27 @@ static void wait_word_free(struct cpat_rwlock_brlock *l) {
     atomic_fetch_sub_explicit(&l->sleepers, 1, memory_order_relaxed);
 }
 
+int cpat_rwlock_brlock_tryread_slow(struct cpat_rwlock_brlock *l,
+                                    struct cpat_rwlock_brlock_slot *me) {
+    /* We have stored inside = 1; either the word showed a writer or we
+     * hold no lease.  Relaxed: a hint; the load below decides. */
+    if (atomic_load_explicit(&l->word, memory_order_relaxed) == 0) {
+        /* Take the lease: 0 -> 1 (or 1 -> 1 after a revocation we have
+         * not seen), then look at the word: the reader's half of the
+         * Dekker pair (seq_cst).  An exchange: one locked xchg, where
+         * some compilers emit mov + mfence for a seq_cst store.  The
+         * load also acquires the last writer's release of the word. */
+        atomic_exchange_explicit(&me->lease, 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&l->word, memory_order_seq_cst) == 0)
+            return 0;
+    }
+    /* A writer is in: back out, inside first.  Release pairs with the
+     * writer's acquire loads: it reads lease, then inside. */
+    atomic_store_explicit(&me->inside, 0, memory_order_release);
+    atomic_store_explicit(&me->lease, 0, memory_order_release);
+    return EAGAIN;
+}
+
 void cpat_rwlock_brlock_rdlock_slow(struct cpat_rwlock_brlock *l) {
     do
         wait_word_free(l);
@@ -48,26 +73,77 @@ void cpat_rwlock_brlock_wrlock_slow(struct cpat_rwlock_brlock *l) {
     while (cpat_rwlock_brlock_lockword(l));
 }
 
+/* Waits out slot i: 0 once its lease and inside both read 0, EAGAIN (only
+ * when !wait) if a reader is inside.  *fenced: the heavy fence has run
+ * since we took the word. */
+static int wait_slot(struct cpat_rwlock_brlock *l, struct cpat_rwlock_brlock_slot *s, bool wait,
+                     bool *fenced) {
+    for (unsigned polls = 0;; polls++) {
+        /* seq_cst: the writer's half of the Dekker pair on the lease (and
+         * acquire: pairs with the release store of 0 when the reader drops
+         * it).  Then inside, acquire: pairs with the release store in
+         * rdunlock or in a backing-out reader; read after the lease, so a
+         * dropped lease shows the inside = 0 stored before it. */
+        uint32_t lease = atomic_load_explicit(&s->lease, memory_order_seq_cst);
+        uint32_t inside = atomic_load_explicit(&s->inside, memory_order_acquire);
+        if (!lease && !inside)
+            return 0;
+        if (inside && !wait)
+            return EAGAIN;
+        if (lease && !inside && l->leases && (*fenced || polls >= BRLOCK_LEASE_POLLS)) {
+            /* Its holder has not noticed us: revoke, after the heavy fence
+             * (see brlock.h); the loop's next loads of inside are exact. */
+            if (!*fenced && !(*fenced = cpat_heavy_fence()))
+                cpat_die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), refused after it was "
+                         "granted; brlock cannot revoke a reader's lease without it",
+                         errno);
+            uint32_t one = 1;
+            /* 1 -> 0 unless the holder dropped it meanwhile.  Relaxed: the
+             * happens-before that matters runs from here through our
+             * release of the word to the holder's acquire load of it. */
+            if (atomic_load_explicit(&s->inside, memory_order_acquire) == 0)
+                atomic_compare_exchange_strong_explicit(&s->lease, &one, 0, memory_order_relaxed,
+                                                        memory_order_relaxed);
+            continue;
+        }
+        /* A reader leaves within one read section, and a lease holder that
+         * reads often drops its lease within a few cache-line transfers,
+         * so poll closely and yield only once it has stayed long
+         * (preempted). */
+        if (polls < BRLOCK_POLLS_BEFORE_YIELD)
+            cpat_cpu_relax();
+        else
+            sched_yield();
+    }
+}
+
 int cpat_rwlock_brlock_wait_readers(struct cpat_rwlock_brlock *l, bool wait) {
     /* Every thread that could have missed our word has an id below the
-     * limit read after taking it (see cpat_thread_id_limit). */
+     * limit read after taking it (see cpat_thread_id_limit): its id was
+     * handed out before its seq_cst lease-taking.  A leased reader's id is
+     * older still. */
     unsigned n = cpat_thread_id_limit();
     if (n > CPAT_RWLOCK_BRLOCK_SLOTS)
         n = CPAT_RWLOCK_BRLOCK_SLOTS;
-    for (unsigned i = 0; i <= n; i++) {
-        _Atomic uint32_t *count = i < n ? &l->slots[i].count : &l->overflow;
-        /* seq_cst also acquires: pairs with the release store (or
-         * fetch_sub) in rdunlock, or in a reader that withdrew.  A reader
-         * leaves within one read section, so poll closely and yield only
-         * once it has stayed long (preempted). */
-        for (unsigned polls = 0; atomic_load_explicit(count, memory_order_seq_cst); polls++) {
-            if (!wait)
+    /* A trywr gives up at the first reader inside: look for one before
+     * anything costs a heavy fence. */
+    if (!wait)
+        for (unsigned i = 0; i < n; i++)
+            if (atomic_load_explicit(&l->slots[i].inside, memory_order_relaxed))
                 return EAGAIN;
-            if (polls < BRLOCK_COUNT_POLLS_BEFORE_YIELD)
-                cpat_cpu_relax();
-            else
-                sched_yield();
-        }
+    bool fenced = false;
+    for (unsigned i = 0; i < n; i++)
+        if (wait_slot(l, &l->slots[i], wait, &fenced))
+            return EAGAIN;
+    /* seq_cst: the Dekker pair with slotless readers, and acquire of their
+     * release fetch_sub / CAS. */
+    for (unsigned polls = 0; atomic_load_explicit(&l->overflow, memory_order_seq_cst); polls++) {
+        if (!wait)
+            return EAGAIN;
+        if (polls < BRLOCK_POLLS_BEFORE_YIELD)
+            cpat_cpu_relax();
+        else
+            sched_yield();
     }
     return 0;
 }
@@ -79,6 +155,7 @@ void cpat_rwlock_brlock_wake(struct cpat_rwlock_brlock *l) {
     cpat_futex_wake(&l->word, CPAT_FUTEX_WAKE_ALL);
 }
 
-CPAT_RWLOCK_OPS(brlock, "variant",
-                CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_PARKS | CPAT_RWLOCK_WRITER_PREFERRING,
-                "big-reader lock: per-thread reader counts, one futex word for writers");
+CPAT_RWLOCK_OPS(
+    brlock, "variant",
+    CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_PARKS | CPAT_RWLOCK_WRITER_PREFERRING,
+    "big-reader lock with reader leases: fence-free reads, idle leases revoked by membarrier");
