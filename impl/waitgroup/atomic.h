@@ -1,5 +1,5 @@
 /* atomic waitgroup: the packed state word of state.h (counter << 32 |
- * waiters), changed by CAS; a waiter counts itself in and spins on the word
+ * waiters), changed by fetch_add; a waiter counts itself in and spins on the word
  * (backoff, yielding at the cap) until the counter is zero.  Never parks. */
 #ifndef CPAT_WAITGROUP_ATOMIC_H
 #define CPAT_WAITGROUP_ATOMIC_H
@@ -23,8 +23,8 @@ static inline void cpat_waitgroup_atomic_destroy(struct cpat_waitgroup_atomic *w
 }
 
 static inline int cpat_waitgroup_atomic_add(struct cpat_waitgroup_atomic *wg, int delta) {
-    uint64_t after;
-    return cpat_waitgroup_state_add(&wg->state, delta, &after);
+    cpat_waitgroup_state_add(&wg->state, delta);
+    return 0;
 }
 
 static inline int cpat_waitgroup_atomic_done(struct cpat_waitgroup_atomic *wg) {

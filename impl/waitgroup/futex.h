@@ -8,8 +8,8 @@
  * wg->sema:  one token per waiter released by the last done()
  *
  * A waiter takes exactly one token and then counts itself out; add()
- * aborts rather than restart a zero counter until all have (reuse), so tokens of
- * one round are never taken by waiters of the next.
+ * aborts rather than restart a zero counter until all have (reuse), so
+ * tokens of one round are never taken by waiters of the next.
  */
 #ifndef CPAT_WAITGROUP_FUTEX_H
 #define CPAT_WAITGROUP_FUTEX_H
@@ -37,16 +37,15 @@ static inline void cpat_waitgroup_futex_destroy(struct cpat_waitgroup_futex *wg)
 }
 
 static inline int cpat_waitgroup_futex_add(struct cpat_waitgroup_futex *wg, int delta) {
-    uint64_t s;
-    int e = cpat_waitgroup_state_add(&wg->state, delta, &s);
+    uint64_t s = cpat_waitgroup_state_add(&wg->state, delta);
     /* We made it zero: release the waiters counted in.  Only a negative
      * delta can make the zero (an add(0) on a zero that waiters are still
      * leaving must not post their tokens twice).  The post (release) pairs
-     * with each waiter's acquire of its token; our acq_rel fetch_sub
+     * with each waiter's acquire of its token; our acq_rel fetch_add
      * brought every earlier done()'s work along. */
-    if (!e && delta < 0 && cpat_waitgroup_counter(s) == 0 && cpat_waitgroup_waiters(s))
+    if (delta < 0 && cpat_waitgroup_counter(s) == 0 && cpat_waitgroup_waiters(s))
         cpat_sema_post(&wg->sema, (int)cpat_waitgroup_waiters(s));
-    return e;
+    return 0;
 }
 
 static inline int cpat_waitgroup_futex_done(struct cpat_waitgroup_futex *wg) {

@@ -1,6 +1,6 @@
 /* pthread waitgroup: a mutex, a condvar, and the counter and waiter count
  * as plain ints under the mutex.  add() applies the rules of state.h
- * (below zero: EINVAL; reuse, overflow: abort) and broadcasts when the counter reaches zero with
+ * (misuse aborts) and broadcasts when the counter reaches zero with
  * waiters; a waiter counts itself in while it waits for the zero. */
 #ifndef CPAT_WAITGROUP_PTHREAD_H
 #define CPAT_WAITGROUP_PTHREAD_H
@@ -53,14 +53,14 @@ static inline void cpat_waitgroup_pthread_unlock(struct cpat_waitgroup_pthread *
 
 static inline int cpat_waitgroup_pthread_add(struct cpat_waitgroup_pthread *wg, int delta) {
     cpat_waitgroup_pthread_lock(wg);
-    int e = cpat_waitgroup_rule(wg->counter, wg->waiters, delta, &wg->counter);
-    if (!e && wg->counter == 0 && wg->waiters) {
-        int be = pthread_cond_broadcast(&wg->zero);
-        if (be)
-            cpat_die("pthread_cond_broadcast", be);
+    wg->counter = cpat_waitgroup_rule(wg->counter, wg->waiters, delta);
+    if (wg->counter == 0 && wg->waiters) {
+        int e = pthread_cond_broadcast(&wg->zero);
+        if (e)
+            cpat_die("pthread_cond_broadcast", e);
     }
     cpat_waitgroup_pthread_unlock(wg);
-    return e;
+    return 0;
 }
 
 static inline int cpat_waitgroup_pthread_done(struct cpat_waitgroup_pthread *wg) {

@@ -17,11 +17,10 @@
 #define cpat_waitgroup_mutant_early_wake_wait    cpat_waitgroup_futex_wait
 static int cpat_waitgroup_mutant_early_wake_add(struct cpat_waitgroup_mutant_early_wake *wg,
                                                 int delta) {
-    uint64_t s;
-    int e = cpat_waitgroup_state_add(&wg->state, delta, &s);
-    if (!e && cpat_waitgroup_counter(s) <= 1 && cpat_waitgroup_waiters(s)) /* BUG: <= 1 */
+    uint64_t s = cpat_waitgroup_state_add(&wg->state, delta);
+    if (cpat_waitgroup_counter(s) <= 1 && cpat_waitgroup_waiters(s)) /* BUG: <= 1 */
         cpat_sema_post(&wg->sema, (int)cpat_waitgroup_waiters(s));
-    return e;
+    return 0;
 }
 static int cpat_waitgroup_mutant_early_wake_done(struct cpat_waitgroup_mutant_early_wake *wg) {
     return cpat_waitgroup_mutant_early_wake_add(wg, -1);
@@ -44,7 +43,7 @@ CPAT_WAITGROUP_OPS(mutant_lost_wakeup, "mutant",
                    CPAT_WAITGROUP_PARKS | CPAT_WAITGROUP_DETECTS_REUSE,
                    "futex waitgroup whose waiters do not record themselves");
 
-/* relaxed_done: the atomic waitgroup's add/done CAS is relaxed, so a
+/* relaxed_done: the atomic waitgroup's add/done RMW is relaxed, so a
  * worker's work does not happen-before the return of wait() (W1 under
  * TSan). */
 #define cpat_waitgroup_mutant_relaxed_done         cpat_waitgroup_atomic
@@ -53,16 +52,9 @@ CPAT_WAITGROUP_OPS(mutant_lost_wakeup, "mutant",
 #define cpat_waitgroup_mutant_relaxed_done_wait    cpat_waitgroup_atomic_wait
 static int cpat_waitgroup_mutant_relaxed_done_add(struct cpat_waitgroup_mutant_relaxed_done *wg,
                                                   int delta) {
-    uint64_t s = atomic_load_explicit(&wg->state, memory_order_relaxed), next;
-    do {
-        int32_t counter;
-        int e = cpat_waitgroup_rule(cpat_waitgroup_counter(s), cpat_waitgroup_waiters(s), delta,
-                                    &counter);
-        if (e)
-            return e;
-        next = (uint64_t)(uint32_t)counter << 32 | cpat_waitgroup_waiters(s);
-    } while (!atomic_compare_exchange_weak_explicit(&wg->state, &s, next, memory_order_relaxed,
-                                                    memory_order_relaxed)); /* BUG: relaxed */
+    uint64_t s = atomic_fetch_add_explicit(&wg->state, (uint64_t)(int64_t)delta << 32,
+                                           memory_order_relaxed); /* BUG: relaxed */
+    cpat_waitgroup_rule(cpat_waitgroup_counter(s), cpat_waitgroup_waiters(s), delta);
     return 0;
 }
 static int cpat_waitgroup_mutant_relaxed_done_done(struct cpat_waitgroup_mutant_relaxed_done *wg) {
@@ -100,11 +92,11 @@ CPAT_WAITGROUP_OPS(mutant_silent_negative, "mutant", CPAT_WAITGROUP_DETECTS_REUS
 static int cpat_waitgroup_mutant_no_reuse_check_add(struct cpat_waitgroup_mutant_no_reuse_check *wg,
                                                     int delta) {
     cpat_waitgroup_pthread_lock(wg);
-    int e = cpat_waitgroup_rule(wg->counter, 0 /* BUG: not wg->waiters */, delta, &wg->counter);
-    if (!e && wg->counter == 0 && wg->waiters)
+    wg->counter = cpat_waitgroup_rule(wg->counter, 0 /* BUG: not wg->waiters */, delta);
+    if (wg->counter == 0 && wg->waiters)
         pthread_cond_broadcast(&wg->zero);
     cpat_waitgroup_pthread_unlock(wg);
-    return e;
+    return 0;
 }
 static int
 cpat_waitgroup_mutant_no_reuse_check_done(struct cpat_waitgroup_mutant_no_reuse_check *wg) {

@@ -19,8 +19,10 @@ const char *cpat_strerror(int err);
 _Noreturn void cpat_die_at(const char *file, int line, const char *call, int err);
 #define cpat_die(call, err) cpat_die_at(__FILE__, __LINE__, (call), (err))
 
-/* Misuse that cannot be reported through a return code (a void operation):
- * one line "cpat: <call>: <what>" on stderr, then abort(). */
+/* Misuse that cannot be reported through a return code (a void operation,
+ * or a call that published its effect before it could check, as a
+ * waitgroup's add()): one line "cpat: <call>: <what>" on stderr, then
+ * abort(). */
 _Noreturn void cpat_misuse(const char *call, const char *what);
 
 #endif

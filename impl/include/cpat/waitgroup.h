@@ -18,18 +18,20 @@
  * once it has been zero (at once if it is zero).  Each done() happens-before
  * the return of every wait() it releases.
  *
- * Misuse (Go panics on all of it):
- *  - a counter taken below zero: add/done return EINVAL and change nothing;
- *  - a counter taken above INT32_MAX: add() aborts with a message naming
- *    the call (cpat_misuse);
+ * Misuse aborts with a one-line message naming the call (cpat_misuse), as
+ * Go panics, in every variant alike:
+ *  - a counter taken below zero (a done() without its add());
+ *  - a counter taken above INT32_MAX;
  *  - reuse: with CPAT_WAITGROUP_DETECTS_REUSE, add() of a positive delta to
  *    a zero counter while a wait() it released has not returned yet (Go:
- *    "WaitGroup is reused before previous Wait has returned"): add()
- *    aborts with a message.  A variant that detects it counts its waiters,
- *    and its waiters cannot miss the zero that released them.
- * Why abort rather than EINVAL for the last two: the fast add() is one
- * fetch_add (waitgroup/state.h), which has published the new counter to
- * every other thread before it can check it.  All variants behave alike.
+ *    "WaitGroup is reused before previous Wait has returned").  A variant
+ *    that detects it counts its waiters, and its waiters cannot miss the
+ *    zero that released them.
+ * Why abort rather than return EINVAL: the fast add() is one fetch_add
+ * (waitgroup/state.h), which has published the new counter to every other
+ * thread before it can check it; other threads' correct calls may already
+ * have acted on it, so there is nothing to take back.  add() and done()
+ * therefore always return 0 (the int is kept for the table interface).
  */
 #ifndef CPAT_WAITGROUP_H
 #define CPAT_WAITGROUP_H
@@ -39,7 +41,7 @@
 /* Properties a variant declares; verify uses them to pick expectations. */
 enum {
     CPAT_WAITGROUP_PARKS = 1u << 0,         /* waiters sleep in the kernel */
-    CPAT_WAITGROUP_DETECTS_REUSE = 1u << 1, /* add from zero refused while a wait is returning */
+    CPAT_WAITGROUP_DETECTS_REUSE = 1u << 1, /* add from zero aborts while a wait is returning */
 };
 
 struct cpat_waitgroup_ops {
@@ -50,7 +52,7 @@ struct cpat_waitgroup_ops {
     size_t size, align;
     int (*init)(void *wg);           /* 0, or an errno from the underlying library */
     void (*destroy)(void *wg);       /* no wait() may be running */
-    int (*add)(void *wg, int delta); /* 0, or EINVAL (misuse, see above) */
+    int (*add)(void *wg, int delta); /* 0 (misuse aborts, see above) */
     int (*done)(void *wg);           /* add(wg, -1) */
     void (*wait)(void *wg);          /* blocks until the counter is zero */
 };
