@@ -18,6 +18,8 @@
 #include "cpat/once.h"
 #include "cpat/rwlock.h"
 #include "cpat/waitgroup.h"
+#include "rwlock/bravo.h"
+#include "rwlock/brlock.h"
 
 static int passed, failed;
 
@@ -168,10 +170,12 @@ static void test_waitgroup_add_zero(void) {
 
 /* rwlocks with per-thread slots (bravo, brlock) hand threads whose small id
  * has no slot to a shared path; the verify checks never run that many
- * threads, so here id holders take the first 64 ids and then readers and
+ * threads, so here id holders take the first HELD_IDS ids and then readers and
  * writers with no slot run R1's activity count (a writer sees exactly
  * 10000, a reader less). */
-#define HELD_IDS 64
+#define HELD_IDS                                                                                   \
+    (CPAT_RWLOCK_BRAVO_SLOTS > CPAT_RWLOCK_BRLOCK_SLOTS ? CPAT_RWLOCK_BRAVO_SLOTS                  \
+                                                        : CPAT_RWLOCK_BRLOCK_SLOTS)
 
 struct id_holders {
     pthread_mutex_t m;

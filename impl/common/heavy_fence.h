@@ -14,8 +14,9 @@
  * before our caller's following loads, or its load comes after our
  * caller's preceding store.  It costs an IPI round, microseconds.
  *
- * Returns false where the kernel lacks it (before Linux 4.14, or a sandbox
- * that filters the syscall); callers must then not rely on the pair, e.g.
+ * Returns an errno where the kernel lacks it (before Linux 4.14, or a
+ * sandbox that filters the syscall); callers must then not rely on the
+ * pair, e.g.
  * poll instead of sleeping.  TSan does not model it, and the C11 model has
  * no such thing: a protocol built on it must get its happens-before edges
  * from atomics, and use the fence only to exclude store-buffer outcomes
@@ -27,7 +28,7 @@
 
 #include <stdbool.h>
 
-bool cpat_heavy_fence(void);
+int cpat_heavy_fence(void); /* 0, or the errno of the refusal */
 
 /* Whether cpat_heavy_fence() works here, registering the process for it
  * if needed (once; cheap after that).  A protocol that must not rely on

@@ -41,4 +41,15 @@ static inline void cpat_backoff_wait(struct cpat_backoff *b) {
         sched_yield();
 }
 
+/* One wait of a poll loop for something another thread does within a
+ * short critical section: a PAUSE for the first `polls_before_yield`
+ * polls, then sched_yield (the other thread has likely been preempted).
+ * `poll` counts from 0. */
+static inline void cpat_poll_wait(uint32_t poll, uint32_t polls_before_yield) {
+    if (poll < polls_before_yield)
+        cpat_cpu_relax();
+    else
+        sched_yield();
+}
+
 #endif

@@ -36,4 +36,10 @@ static inline unsigned cpat_thread_id_limit(void) {
     return atomic_load_explicit(&cpat_thread_id_high, memory_order_seq_cst);
 }
 
+/* The slots of a table of `size` a scan must look at: ids below both. */
+static inline unsigned cpat_thread_id_scan(unsigned size) {
+    unsigned n = cpat_thread_id_limit();
+    return n < size ? n : size;
+}
+
 #endif

@@ -12,12 +12,8 @@ void cpat_mutex_mcs_wait(struct cpat_mcs_node *pred, struct cpat_mcs_node *me) {
      * pred's thread, which reads next with acquire in cpat_mutex_mcs_pass. */
     atomic_store_explicit(&pred->next, me, memory_order_release);
     /* Acquire pairs with the release store of locked = 0 in pass. */
-    for (uint32_t polls = 0; atomic_load_explicit(&me->locked, memory_order_acquire); polls++) {
-        if (polls < MCS_POLLS_BEFORE_YIELD)
-            cpat_cpu_relax();
-        else
-            sched_yield();
-    }
+    for (uint32_t polls = 0; atomic_load_explicit(&me->locked, memory_order_acquire); polls++)
+        cpat_poll_wait(polls, MCS_POLLS_BEFORE_YIELD);
 }
 
 void cpat_mutex_mcs_pass(struct cpat_mutex_mcs *m, struct cpat_mcs_node *me) {
@@ -32,12 +28,8 @@ void cpat_mutex_mcs_pass(struct cpat_mutex_mcs *m, struct cpat_mcs_node *me) {
             return;
         /* A successor swapped into tail but has not linked yet: wait for it. */
         for (uint32_t polls = 0; !(next = atomic_load_explicit(&me->next, memory_order_acquire));
-             polls++) {
-            if (polls < MCS_POLLS_BEFORE_YIELD)
-                cpat_cpu_relax();
-            else
-                sched_yield();
-        }
+             polls++)
+            cpat_poll_wait(polls, MCS_POLLS_BEFORE_YIELD);
     }
     /* Hand over.  Release pairs with the acquire load of locked in wait:
      * our critical section happens-before the successor's. */

@@ -2,7 +2,7 @@
 #include "common/spin.h"
 #include "rwlock/ops.h"
 
-#define BRAVO_SLOT_POLLS_BEFORE_YIELD 1024 /* ~35 us of PAUSEs */
+#define BRAVO_SLOT_POLLS_BEFORE_YIELD 1024 /* 3-50 us of PAUSEs, by CPU */
 
 /* Polls of the bias (one PAUSE each, ~35 ns here) a reader makes before it
  * queues on l->under. */
@@ -34,9 +34,7 @@ int cpat_rwlock_bravo_revoke(struct cpat_rwlock_bravo *l, bool wait) {
      * have seen the bias still on has an id below the limit read after the
      * store (see cpat_thread_id_limit). */
     atomic_store_explicit(&l->rbias, 0, memory_order_seq_cst);
-    unsigned n = cpat_thread_id_limit();
-    if (n > CPAT_RWLOCK_BRAVO_SLOTS)
-        n = CPAT_RWLOCK_BRAVO_SLOTS;
+    unsigned n = cpat_thread_id_scan(CPAT_RWLOCK_BRAVO_SLOTS);
     for (unsigned i = 0; i < n; i++) {
         /* seq_cst also acquires: pairs with the release store of 0 in
          * rdunlock (or in a withdrawing fast path).  A slot reader leaves
@@ -46,10 +44,7 @@ int cpat_rwlock_bravo_revoke(struct cpat_rwlock_bravo *l, bool wait) {
              polls++) {
             if (!wait)
                 return EAGAIN;
-            if (polls < BRAVO_SLOT_POLLS_BEFORE_YIELD)
-                cpat_cpu_relax();
-            else
-                sched_yield();
+            cpat_poll_wait(polls, BRAVO_SLOT_POLLS_BEFORE_YIELD);
         }
     }
     return 0;

@@ -29,8 +29,13 @@ static void wait_word_free(struct cpat_rwlock_brlock *l) {
      * visible to the futex's check of the word (we do not sleep).
      * Relaxed: the pair carries no data; the caller's retry re-reads the
      * word with the ordering it needs. */
+    if (!cpat_heavy_fence_ready()) { /* no fence: poll, and cost no unlock a wake */
+        while (atomic_load_explicit(&l->word, memory_order_relaxed))
+            sched_yield();
+        return;
+    }
     atomic_fetch_add_explicit(&l->sleepers, 1, memory_order_relaxed);
-    bool may_sleep = cpat_heavy_fence();
+    bool may_sleep = cpat_heavy_fence() == 0;
     while (atomic_load_explicit(&l->word, memory_order_relaxed)) {
         if (may_sleep)
             cpat_futex_wait(&l->word, 1, NULL); /* sleeps only while it reads 1 */
@@ -64,7 +69,7 @@ int cpat_rwlock_brlock_tryread_slow(struct cpat_rwlock_brlock *l,
 void cpat_rwlock_brlock_rdlock_slow(struct cpat_rwlock_brlock *l) {
     do
         wait_word_free(l);
-    while (cpat_rwlock_brlock_tryread(l));
+    while (cpat_rwlock_brlock_tryrd(l));
 }
 
 void cpat_rwlock_brlock_wrlock_slow(struct cpat_rwlock_brlock *l) {
@@ -93,10 +98,16 @@ static int wait_slot(struct cpat_rwlock_brlock *l, struct cpat_rwlock_brlock_slo
         if (lease && !inside && l->leases && (*fenced || polls >= BRLOCK_LEASE_POLLS)) {
             /* Its holder has not noticed us: revoke, after the heavy fence
              * (see brlock.h); the loop's next loads of inside are exact. */
-            if (!*fenced && !(*fenced = cpat_heavy_fence()))
-                cpat_die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), refused after it was "
-                         "granted; brlock cannot revoke a reader's lease without it",
-                         errno);
+            if (!*fenced) {
+                /* Refused after it was granted at init: we cannot revoke,
+                 * and the holder may never come back. */
+                int e = cpat_heavy_fence();
+                if (e)
+                    cpat_die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) to revoke a brlock "
+                             "lease",
+                             e);
+                *fenced = true;
+            }
             uint32_t one = 1;
             /* 1 -> 0 unless the holder dropped it meanwhile.  Relaxed: the
              * happens-before that matters runs from here through our
@@ -110,10 +121,7 @@ static int wait_slot(struct cpat_rwlock_brlock *l, struct cpat_rwlock_brlock_slo
          * reads often drops its lease within a few cache-line transfers,
          * so poll closely and yield only once it has stayed long
          * (preempted). */
-        if (polls < BRLOCK_POLLS_BEFORE_YIELD)
-            cpat_cpu_relax();
-        else
-            sched_yield();
+        cpat_poll_wait(polls, BRLOCK_POLLS_BEFORE_YIELD);
     }
 }
 
@@ -122,11 +130,9 @@ int cpat_rwlock_brlock_wait_readers(struct cpat_rwlock_brlock *l, bool wait) {
      * limit read after taking it (see cpat_thread_id_limit): its id was
      * handed out before its seq_cst lease-taking.  A leased reader's id is
      * older still. */
-    unsigned n = cpat_thread_id_limit();
-    if (n > CPAT_RWLOCK_BRLOCK_SLOTS)
-        n = CPAT_RWLOCK_BRLOCK_SLOTS;
+    unsigned n = cpat_thread_id_scan(CPAT_RWLOCK_BRLOCK_SLOTS);
     /* A trywr gives up at the first reader inside: look for one before
-     * anything costs a heavy fence. */
+     * anything costs a heavy fence.  Relaxed: a hint; wait_slot decides. */
     if (!wait)
         for (unsigned i = 0; i < n; i++)
             if (atomic_load_explicit(&l->slots[i].inside, memory_order_relaxed))
@@ -140,10 +146,7 @@ int cpat_rwlock_brlock_wait_readers(struct cpat_rwlock_brlock *l, bool wait) {
     for (unsigned polls = 0; atomic_load_explicit(&l->overflow, memory_order_seq_cst); polls++) {
         if (!wait)
             return EAGAIN;
-        if (polls < BRLOCK_POLLS_BEFORE_YIELD)
-            cpat_cpu_relax();
-        else
-            sched_yield();
+        cpat_poll_wait(polls, BRLOCK_POLLS_BEFORE_YIELD);
     }
     return 0;
 }

@@ -155,9 +155,9 @@ cpat_rwlock_brlock_slot(struct cpat_rwlock_brlock *l) {
 int cpat_rwlock_brlock_tryread_slow(struct cpat_rwlock_brlock *l,
                                     struct cpat_rwlock_brlock_slot *me);
 
-/* One attempt at a read lock: 0 if we now hold one, EAGAIN if a writer is
- * in (we then hold nothing). */
-static inline int cpat_rwlock_brlock_tryread(struct cpat_rwlock_brlock *l) {
+/* One attempt at a read lock (tryrd, and the retry of rdlock): 0 if we now
+ * hold one, EAGAIN if a writer is in (we then hold nothing). */
+static inline int cpat_rwlock_brlock_tryrd(struct cpat_rwlock_brlock *l) {
     struct cpat_rwlock_brlock_slot *me = cpat_rwlock_brlock_slot(l);
     if (me) {
         uint32_t c = atomic_load_explicit(&me->inside, memory_order_relaxed);
@@ -185,6 +185,8 @@ static inline int cpat_rwlock_brlock_tryread(struct cpat_rwlock_brlock *l) {
     atomic_fetch_add_explicit(&l->overflow, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&l->word, memory_order_seq_cst) == 0)
         return 0;
+    /* Back out.  Release pairs with the writer's seq_cst (acquire) poll
+     * of the shared count. */
     atomic_fetch_sub_explicit(&l->overflow, 1, memory_order_release);
     return EAGAIN;
 }
@@ -192,12 +194,8 @@ static inline int cpat_rwlock_brlock_tryread(struct cpat_rwlock_brlock *l) {
 void cpat_rwlock_brlock_rdlock_slow(struct cpat_rwlock_brlock *l);
 
 static inline void cpat_rwlock_brlock_rdlock(struct cpat_rwlock_brlock *l) {
-    if (cpat_rwlock_brlock_tryread(l))
+    if (cpat_rwlock_brlock_tryrd(l))
         cpat_rwlock_brlock_rdlock_slow(l);
-}
-
-static inline int cpat_rwlock_brlock_tryrd(struct cpat_rwlock_brlock *l) {
-    return cpat_rwlock_brlock_tryread(l);
 }
 
 static inline int cpat_rwlock_brlock_rdunlock(struct cpat_rwlock_brlock *l) {

@@ -166,39 +166,14 @@ CPAT_RWLOCK_OPS(mutant_brlock_no_wake, "mutant",
                 CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_PARKS | CPAT_RWLOCK_WRITER_PREFERRING,
                 "brlock whose wrunlock does not wake the sleepers");
 
-/* A brlock mutant that shares the real slow paths; only the fast read
- * differs.  BRLOCK_MUTANT_READ(V, word_order, needs_lease) defines tryrd and
- * rdlock of mutant V.  (A fast read that loads the word relaxed makes no
- * mutant we could catch here: on x86 loads are not reordered, and TSan
- * reads the real memory, where the revoked lease reads 0.  On arm64 the
- * lease load could pass the word load and the reader would enter with a
- * revoked lease; see brlock.h.) */
-#define BRLOCK_MUTANT_READ(V, word_order, needs_lease)                                             \
-    static int cpat_rwlock_mutant_##V##_tryrd(struct cpat_rwlock_brlock *l) {                      \
-        struct cpat_rwlock_brlock_slot *me = cpat_rwlock_brlock_slot(l);                           \
-        if (!me)                                                                                   \
-            return cpat_rwlock_brlock_tryrd(l);                                                    \
-        uint32_t c = atomic_load_explicit(&me->inside, memory_order_relaxed);                      \
-        if (c) {                                                                                   \
-            atomic_store_explicit(&me->inside, c + 1, memory_order_relaxed);                       \
-            return 0;                                                                              \
-        }                                                                                          \
-        atomic_store_explicit(&me->inside, 1, memory_order_relaxed);                               \
-        atomic_signal_fence(memory_order_seq_cst);                                                 \
-        if (atomic_load_explicit(&l->word, word_order) == 0 &&                                     \
-            (!(needs_lease) || atomic_load_explicit(&me->lease, memory_order_relaxed)))            \
-            return 0;                                                                              \
-        return cpat_rwlock_brlock_tryread_slow(l, me);                                             \
-    }                                                                                              \
-    static void cpat_rwlock_mutant_##V##_rdlock(struct cpat_rwlock_brlock *l) {                    \
-        while (cpat_rwlock_mutant_##V##_tryrd(l))                                                  \
-            sched_yield();                                                                         \
-    }
-
 /* brlock_no_lease: brlock's reader takes the fence-free path without a
  * lease, so nothing makes a writer wait for a reader whose inside = 1 is
  * still in its store buffer while it reads the word (R1: a store-buffer
- * race, which x86 shows within a run). */
+ * race, which x86 shows within a run).  (A fast read that loads the word
+ * relaxed makes no mutant we could catch here: on x86 loads are not
+ * reordered, and TSan reads the real memory, where the revoked lease reads
+ * 0.  On arm64 the lease load could pass the word load and the reader
+ * would enter with a revoked lease; see brlock.h.) */
 #define cpat_rwlock_mutant_brlock_no_lease          cpat_rwlock_brlock
 #define cpat_rwlock_mutant_brlock_no_lease_init     cpat_rwlock_brlock_init
 #define cpat_rwlock_mutant_brlock_no_lease_destroy  cpat_rwlock_brlock_destroy
@@ -206,7 +181,20 @@ CPAT_RWLOCK_OPS(mutant_brlock_no_wake, "mutant",
 #define cpat_rwlock_mutant_brlock_no_lease_wrlock   cpat_rwlock_brlock_wrlock
 #define cpat_rwlock_mutant_brlock_no_lease_wrunlock cpat_rwlock_brlock_wrunlock
 #define cpat_rwlock_mutant_brlock_no_lease_trywr    cpat_rwlock_brlock_trywr
-BRLOCK_MUTANT_READ(brlock_no_lease, memory_order_acquire, false /* BUG */)
+static int cpat_rwlock_mutant_brlock_no_lease_tryrd(struct cpat_rwlock_brlock *l) {
+    struct cpat_rwlock_brlock_slot *me = cpat_rwlock_brlock_slot(l);
+    if (!me || atomic_load_explicit(&me->inside, memory_order_relaxed))
+        return cpat_rwlock_brlock_tryrd(l); /* slotless, or nested: the real path */
+    atomic_store_explicit(&me->inside, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&l->word, memory_order_acquire) == 0) /* BUG: lease not checked */
+        return 0;
+    return cpat_rwlock_brlock_tryread_slow(l, me);
+}
+static void cpat_rwlock_mutant_brlock_no_lease_rdlock(struct cpat_rwlock_brlock *l) {
+    while (cpat_rwlock_mutant_brlock_no_lease_tryrd(l))
+        sched_yield();
+}
 CPAT_RWLOCK_OPS(mutant_brlock_no_lease, "mutant",
                 CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_WRITER_PREFERRING,
                 "brlock whose reader reads fence-free without a lease");
