@@ -23,17 +23,17 @@ static void wait_word_free(struct cpat_rwlock_brlock *l) {
             return;
         cpat_cpu_relax();
     }
+    if (!cpat_heavy_fence_ready()) { /* no fence: poll, and cost no unlock a wake */
+        while (atomic_load_explicit(&l->word, memory_order_relaxed))
+            sched_yield();
+        return;
+    }
     /* The sleeper's half of the Dekker pair with wrunlock: count ourselves
      * in, heavy fence, then look at the word.  Either the unlocker's load
      * comes after our increment (it wakes us), or its store of 0 is
      * visible to the futex's check of the word (we do not sleep).
      * Relaxed: the pair carries no data; the caller's retry re-reads the
      * word with the ordering it needs. */
-    if (!cpat_heavy_fence_ready()) { /* no fence: poll, and cost no unlock a wake */
-        while (atomic_load_explicit(&l->word, memory_order_relaxed))
-            sched_yield();
-        return;
-    }
     atomic_fetch_add_explicit(&l->sleepers, 1, memory_order_relaxed);
     bool may_sleep = cpat_heavy_fence() == 0;
     while (atomic_load_explicit(&l->word, memory_order_relaxed)) {
