@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpat/error.h"
+#include "chan/all.h"
 #include "mutex/all.h"
 #include "once/all.h"
 #include "rwlock/all.h"
@@ -48,6 +49,16 @@ const struct cpat_waitgroup_ops *const cpat_waitgroup_registry[] = {
 
 const struct cpat_waitgroup_ops *cpat_waitgroup_find(const char *name) {
     for (const struct cpat_waitgroup_ops *const *o = cpat_waitgroup_registry; *o; o++)
+        if (strcmp((*o)->name, name) == 0)
+            return *o;
+    return NULL;
+}
+
+#define CPAT_CHAN_ENTRY(V) &cpat_chan_##V##_ops,
+const struct cpat_chan_ops *const cpat_chan_registry[] = {CPAT_CHAN_VARIANTS(CPAT_CHAN_ENTRY) NULL};
+
+const struct cpat_chan_ops *cpat_chan_find(const char *name) {
+    for (const struct cpat_chan_ops *const *o = cpat_chan_registry; *o; o++)
         if (strcmp((*o)->name, name) == 0)
             return *o;
     return NULL;

@@ -2,6 +2,7 @@
 #ifndef CPAT_H
 #define CPAT_H
 
+#include "cpat/chan.h"
 #include "cpat/error.h"
 #include "cpat/mutex.h"
 #include "cpat/once.h"

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "cpat/chan.h"
 #include "cpat/mutex.h"
 #include "cpat/once.h"
 #include "cpat/rwlock.h"
@@ -24,6 +25,9 @@ const struct cpat_once_ops *cpat_once_find(const char *name);
 
 extern const struct cpat_waitgroup_ops *const cpat_waitgroup_registry[];
 const struct cpat_waitgroup_ops *cpat_waitgroup_find(const char *name);
+
+extern const struct cpat_chan_ops *const cpat_chan_registry[];
+const struct cpat_chan_ops *cpat_chan_find(const char *name);
 
 /* Zeroed storage for one object of a table's size and alignment, padded to
  * whole cache lines so neighbours never share one; free with free(). */

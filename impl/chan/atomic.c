@@ -1,0 +1,208 @@
+/* The atomic channel's waiting loops, offers, close and select.  See
+ * atomic.h for the words and their states.  Every wait here spins with a
+ * bounded exponential backoff and yields at its cap (common/spin.h). */
+#include "chan/atomic.h"
+
+#include <stdlib.h>
+
+#include "chan/ops.h"
+#include "common/clock.h"
+#include "common/fastrand.h"
+#include "common/spin.h"
+
+#define BACKOFF_CAP 64 /* pauses; then every wait also yields */
+
+int cpat_chan_atomic_make(struct cpat_chan_atomic **out, size_t cap) {
+    *out = NULL;
+    if (cap > CPAT_CHAN_CAP_MAX)
+        return EINVAL;
+    /* At least 2 cells: with one, "full" (seq p + 1) and "read, free for
+     * p + size" (seq p + 1) would be the same state. */
+    size_t size = 2;
+    while (size < (cap ? cap : CPAT_CHAN_ATOMIC_OFFERS))
+        size <<= 1;
+    struct cpat_chan_atomic *ch = aligned_alloc(64, sizeof *ch);
+    struct cpat_achan_cell *cells = calloc(size, sizeof *cells);
+    if (!ch || !cells) {
+        free(ch);
+        free(cells);
+        return ENOMEM;
+    }
+    atomic_init(&ch->tail, 0);
+    atomic_init(&ch->head, 0);
+    atomic_init(&ch->rwait, 0);
+    ch->cap = cap;
+    ch->mask = size - 1;
+    ch->cells = cells;
+    for (size_t i = 0; i < size; i++) {
+        atomic_init(&cells[i].seq, i); /* free for position i */
+        atomic_init(&cells[i].state, 0);
+    }
+    *out = ch;
+    return 0;
+}
+
+void cpat_chan_atomic_destroy(struct cpat_chan_atomic *ch) {
+    if (!ch)
+        return;
+    free(ch->cells);
+    free(ch);
+}
+
+static bool past(uint64_t deadline_ns) {
+    return deadline_ns != CPAT_FOREVER && cpat_now_ns() >= deadline_ns;
+}
+
+/* Capacity 0: withdraw the offer at pos unless a receiver took it.  True
+ * when withdrawn (nothing sent). */
+static bool withdraw(struct cpat_achan_cell *c, uint64_t pos) {
+    uint64_t offered = pos << 2 | ACHAN_OFFERED;
+    return atomic_compare_exchange_strong_explicit(&c->state, &offered, pos << 2 | ACHAN_WITHDRAWN,
+                                                   memory_order_acquire, memory_order_acquire);
+}
+
+/* Capacity 0: offer v and wait until a receiver takes it, the deadline
+ * passes (ETIMEDOUT) or the channel closes (EPIPE); the last two withdraw
+ * the offer, unless a receiver won it first (then 0).  A trysend
+ * (CPAT_DEFAULT) offers only to a waiting receiver, and waits for it
+ * CPAT_CHAN_ATOMIC_OFFER_NS at most. */
+static int offer(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
+    int fail = ETIMEDOUT;
+    if (deadline_ns == CPAT_DEFAULT) {
+        if (cpat_achan_closed(ch))
+            return EPIPE;
+        if (!atomic_load_explicit(&ch->rwait, memory_order_relaxed))
+            return EAGAIN;
+        deadline_ns = cpat_now_ns() + CPAT_CHAN_ATOMIC_OFFER_NS;
+        fail = EAGAIN;
+    }
+    struct cpat_backoff b = CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    uint64_t pos;
+    int r;
+    while ((r = cpat_achan_enqueue(ch, v, &pos)) == EAGAIN) { /* 64 offers pending */
+        if (past(deadline_ns))
+            return fail;
+        cpat_backoff_wait(&b);
+    }
+    if (r)
+        return r; /* EPIPE */
+    struct cpat_achan_cell *c = &ch->cells[pos & ch->mask];
+    b = (struct cpat_backoff)CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    /* Acquire: pairs with the receiver's acq_rel CAS to TAKEN. */
+    while (atomic_load_explicit(&c->state, memory_order_acquire) == (pos << 2 | ACHAN_OFFERED)) {
+        bool closed = cpat_achan_closed(ch);
+        if ((closed || past(deadline_ns)) && withdraw(c, pos))
+            return closed ? EPIPE : fail;
+        cpat_backoff_wait(&b);
+    }
+    return 0; /* TAKEN, or the cell already carries a later offer */
+}
+
+int cpat_achan_send_slow(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
+    if (!ch->cap)
+        return offer(ch, v, deadline_ns);
+    struct cpat_backoff b = CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    for (;;) {
+        if (past(deadline_ns))
+            return ETIMEDOUT;
+        cpat_backoff_wait(&b);
+        uint64_t pos;
+        int r = cpat_achan_enqueue(ch, v, &pos);
+        if (r != EAGAIN)
+            return r;
+    }
+}
+
+int cpat_achan_recv_slow(struct cpat_chan_atomic *ch, void **v, uint64_t deadline_ns) {
+    /* Relaxed: rwait is a hint for trysend, which re-checks by offering. */
+    if (!ch->cap)
+        atomic_fetch_add_explicit(&ch->rwait, 1, memory_order_relaxed);
+    struct cpat_backoff b = CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    int r;
+    for (;;) {
+        if (past(deadline_ns)) {
+            r = ETIMEDOUT;
+            break;
+        }
+        cpat_backoff_wait(&b);
+        if ((r = cpat_achan_dequeue(ch, v)) != EAGAIN)
+            break;
+    }
+    if (!ch->cap)
+        atomic_fetch_sub_explicit(&ch->rwait, 1, memory_order_relaxed);
+    return r;
+}
+
+int cpat_chan_atomic_close(struct cpat_chan_atomic *ch) {
+    /* Release: what the closer did before close happens-before a receiver
+     * that sees the channel closed (its acquire load of tail). */
+    uint64_t old =
+        atomic_fetch_or_explicit(&ch->tail, CPAT_CHAN_ATOMIC_CLOSED, memory_order_release);
+    return old & CPAT_CHAN_ATOMIC_CLOSED ? EPIPE : 0;
+}
+
+/* Counts a waiting select in (+1) or out (-1) of every capacity-0
+ * channel it receives from, so that senders' trysends offer to it. */
+static void select_rwait(struct cpat_select_case *cs, const uint8_t *idx, size_t m, int d) {
+    for (size_t k = 0; k < m; k++) {
+        struct cpat_chan_atomic *ch = cs[idx[k]].ch;
+        if (!ch->cap && cs[idx[k]].dir == CPAT_RECV)
+            atomic_fetch_add_explicit(&ch->rwait, (uint32_t)d, memory_order_relaxed);
+    }
+}
+
+int cpat_chan_atomic_select(struct cpat_select_case *cs, size_t n, uint64_t deadline_ns,
+                            size_t *chosen) {
+    if (n > CPAT_SELECT_MAX)
+        return EINVAL;
+    uint8_t idx[CPAT_SELECT_MAX];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cs[i].ch)
+            idx[m++] = (uint8_t)i;
+    if (m == 0 && deadline_ns == CPAT_FOREVER)
+        return EINVAL; /* Go's select {}: blocks for good */
+    bool waiting = false;
+    struct cpat_backoff b = CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    int r;
+    for (;;) {
+        /* A fresh uniformly random poll order every round (Fisher-Yates):
+         * among ready cases each is taken with probability 1/m. */
+        for (size_t k = m; k > 1; k--) {
+            size_t j = cpat_fastrand_n((uint32_t)k);
+            uint8_t t = idx[k - 1];
+            idx[k - 1] = idx[j];
+            idx[j] = t;
+        }
+        for (size_t k = 0; k < m; k++) {
+            size_t i = idx[k];
+            r = cs[i].dir == CPAT_SEND ? cpat_achan_send(cs[i].ch, cs[i].value, CPAT_DEFAULT)
+                                       : cpat_achan_recv(cs[i].ch, &cs[i].value, CPAT_DEFAULT);
+            if (r != EAGAIN) {
+                *chosen = i;
+                goto out;
+            }
+        }
+        if (deadline_ns == CPAT_DEFAULT) {
+            r = EAGAIN;
+            goto out;
+        }
+        if (past(deadline_ns)) {
+            r = ETIMEDOUT;
+            goto out;
+        }
+        if (!waiting) {
+            select_rwait(cs, idx, m, +1);
+            waiting = true;
+        }
+        cpat_backoff_wait(&b);
+    }
+out:
+    if (waiting)
+        select_rwait(cs, idx, m, -1);
+    return r;
+}
+
+CPAT_CHAN_OPS(atomic, "variant", CPAT_CHAN_FULL,
+              "lock-free: Vyukov ring (cap > 0) or ring of withdrawable offers (cap 0); waits spin "
+              "and yield");
