@@ -62,11 +62,11 @@ int cpat_hchan_block(struct cpat_hchan *c, int kind, int dir, void **v, uint64_t
 
 int cpat_hchan_close(struct cpat_hchan *c, int kind) {
     hchan_lock(c, kind);
-    if (c->closed) {
+    if (atomic_load_explicit(&c->closed, memory_order_relaxed)) {
         hchan_unlock(c, kind);
         return EPIPE;
     }
-    c->closed = true;
+    atomic_store_explicit(&c->closed, true, memory_order_relaxed);
     /* Win every queued waiter under the lock (a later send or recv sees
      * closed and never reaches them), chain them, complete them after. */
     struct cpat_wentry *won = NULL, *e;

@@ -50,8 +50,11 @@ struct cpat_hchan {
         struct cpat_mutex_futex fm; /* HCHAN_FUTEX */
     } lock;
     int kind;
-    bool closed;
-    size_t cap, count, head; /* the ring: count values from buf[head] */
+    size_t cap, head; /* the ring: count values from buf[head] */
+    /* Written under the lock; atomic (relaxed) so that a try-operation
+     * may read them without it (see hchan_try_fails). */
+    _Atomic size_t count;
+    _Atomic bool closed;
     struct cpat_wqueue recvq, sendq;
     void *buf[]; /* cap slots */
 };
@@ -85,7 +88,7 @@ static inline void hchan_wake(struct hchan_wake *wk) {
  * wake in *wk), EPIPE closed, EAGAIN it would block. */
 static inline __attribute__((always_inline)) int hchan_send_locked(struct cpat_hchan *c, void *v,
                                                                    struct hchan_wake *wk) {
-    if (c->closed)
+    if (atomic_load_explicit(&c->closed, memory_order_relaxed))
         return EPIPE;
     struct cpat_wentry *e = cpat_wqueue_pop_claimed(&c->recvq);
     if (e) { /* a receiver is parked: hand the value straight to it */
@@ -93,10 +96,11 @@ static inline __attribute__((always_inline)) int hchan_send_locked(struct cpat_h
         wk->e = e;
         return 0;
     }
-    if (c->count < c->cap) {
-        size_t tail = c->head + c->count;
+    size_t n = atomic_load_explicit(&c->count, memory_order_relaxed);
+    if (n < c->cap) {
+        size_t tail = c->head + n;
         c->buf[tail >= c->cap ? tail - c->cap : tail] = v;
-        c->count++;
+        atomic_store_explicit(&c->count, n + 1, memory_order_relaxed);
         return 0;
     }
     return EAGAIN;
@@ -107,22 +111,24 @@ static inline __attribute__((always_inline)) int hchan_send_locked(struct cpat_h
  * block. */
 static inline __attribute__((always_inline)) int hchan_recv_locked(struct cpat_hchan *c, void **v,
                                                                    struct hchan_wake *wk) {
-    if (c->count) {
+    size_t n = atomic_load_explicit(&c->count, memory_order_relaxed);
+    if (n) {
         *v = c->buf[c->head];
         c->head = c->head + 1 == c->cap ? 0 : c->head + 1;
-        c->count--;
+        n--;
         /* A parked sender (the buffer was full): its value takes the freed
          * slot at the tail. */
         struct cpat_wentry *e = cpat_wqueue_pop_claimed(&c->sendq);
         if (e) {
-            size_t tail = c->head + c->count;
+            size_t tail = c->head + n;
             c->buf[tail >= c->cap ? tail - c->cap : tail] = e->value;
-            c->count++;
+            n++;
             wk->e = e;
         }
+        atomic_store_explicit(&c->count, n, memory_order_relaxed);
         return 0;
     }
-    if (c->closed) {
+    if (atomic_load_explicit(&c->closed, memory_order_relaxed)) {
         *v = NULL;
         return EPIPE;
     }
@@ -135,6 +141,24 @@ static inline __attribute__((always_inline)) int hchan_recv_locked(struct cpat_h
     return EAGAIN;
 }
 
+/* A try-operation that would fail, seen without the lock (Go's fast path
+ * in chansend/chanrecv): a recv on an empty channel, or a send on a full
+ * one, that is not closed.  Sound because the first load (acquire, so the
+ * second is not read before it) saw "would block" at some instant, and
+ * closed, once set, stays set: not closed now means not closed then, so
+ * the operation would have failed at that instant.  Queued entries count
+ * whether or not they can still be won: "maybe ready" takes the lock. */
+static inline __attribute__((always_inline)) bool hchan_try_fails(struct cpat_hchan *c, int dir) {
+    bool blocked;
+    if (c->cap)
+        blocked = atomic_load_explicit(&c->count, memory_order_acquire) ==
+                  (dir == CPAT_SEND ? c->cap : 0);
+    else
+        blocked = !atomic_load_explicit(dir == CPAT_SEND ? &c->recvq.n : &c->sendq.n,
+                                        memory_order_acquire);
+    return blocked && !atomic_load_explicit(&c->closed, memory_order_relaxed);
+}
+
 /* Slow paths (hchan.c), entered with the lock held; they unlock. */
 int cpat_hchan_block(struct cpat_hchan *c, int kind, int dir, void **v, uint64_t deadline_ns);
 int cpat_hchan_make(struct cpat_hchan **c, size_t cap, int kind);
@@ -145,6 +169,8 @@ int cpat_hchan_select(struct cpat_select_case *cs, size_t n, uint64_t deadline_n
 
 static inline __attribute__((always_inline)) int cpat_hchan_send(struct cpat_hchan *c, void *v,
                                                                  uint64_t deadline_ns, int kind) {
+    if (deadline_ns == CPAT_DEFAULT && hchan_try_fails(c, CPAT_SEND))
+        return EAGAIN;
     struct hchan_wake wk = {NULL, 0};
     hchan_lock(c, kind);
     int r = hchan_send_locked(c, v, &wk);
@@ -158,6 +184,8 @@ static inline __attribute__((always_inline)) int cpat_hchan_send(struct cpat_hch
 
 static inline __attribute__((always_inline)) int cpat_hchan_recv(struct cpat_hchan *c, void **v,
                                                                  uint64_t deadline_ns, int kind) {
+    if (deadline_ns == CPAT_DEFAULT && hchan_try_fails(c, CPAT_RECV))
+        return EAGAIN;
     struct hchan_wake wk = {NULL, 0};
     hchan_lock(c, kind);
     int r = hchan_recv_locked(c, v, &wk);
@@ -169,11 +197,8 @@ static inline __attribute__((always_inline)) int cpat_hchan_recv(struct cpat_hch
     return cpat_hchan_block(c, kind, CPAT_RECV, v, deadline_ns);
 }
 
-static inline size_t cpat_hchan_len(struct cpat_hchan *c, int kind) {
-    hchan_lock(c, kind);
-    size_t n = c->count;
-    hchan_unlock(c, kind);
-    return n;
+static inline size_t cpat_hchan_len(struct cpat_hchan *c) {
+    return atomic_load_explicit(&c->count, memory_order_relaxed);
 }
 
 /* The direct form of a variant V over the hand-off channel. */
@@ -212,7 +237,7 @@ static inline size_t cpat_hchan_len(struct cpat_hchan *c, int kind) {
         return cpat_hchan_close(&ch->h, KIND);                                                     \
     }                                                                                              \
     static inline size_t cpat_chan_##V##_len(struct cpat_chan_##V *ch) {                           \
-        return cpat_hchan_len(&ch->h, KIND);                                                       \
+        return cpat_hchan_len(&ch->h);                                                             \
     }                                                                                              \
     static inline size_t cpat_chan_##V##_cap(struct cpat_chan_##V *ch) {                           \
         return ch->h.cap;                                                                          \

@@ -95,6 +95,7 @@ struct cpat_wentry {
 /* A FIFO of entries; only touched under the owning channel's lock. */
 struct cpat_wqueue {
     struct cpat_wentry *first, *last;
+    _Atomic uint32_t n; /* entries queued: written under the lock, read without as a hint */
 };
 
 static inline void cpat_waiter_init(struct cpat_waiter *w, int kind) {
@@ -188,6 +189,8 @@ static inline void cpat_wqueue_push(struct cpat_wqueue *q, struct cpat_wentry *e
         q->first = e;
     q->last = e;
     e->queued = true;
+    atomic_store_explicit(&q->n, atomic_load_explicit(&q->n, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
 }
 
 static inline void cpat_wqueue_remove(struct cpat_wqueue *q, struct cpat_wentry *e) {
@@ -202,6 +205,8 @@ static inline void cpat_wqueue_remove(struct cpat_wqueue *q, struct cpat_wentry 
     else
         q->last = e->prev;
     e->queued = false;
+    atomic_store_explicit(&q->n, atomic_load_explicit(&q->n, memory_order_relaxed) - 1,
+                          memory_order_relaxed);
 }
 
 /* The first entry whose waiter we win, unlinked; NULL if none.  Entries
