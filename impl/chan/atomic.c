@@ -16,10 +16,11 @@ int cpat_chan_atomic_make(struct cpat_chan_atomic **out, size_t cap) {
     *out = NULL;
     if (cap > CPAT_CHAN_CAP_MAX)
         return EINVAL;
-    /* At least 2 cells: with one, "full" (seq p + 1) and "read, free for
-     * p + size" (seq p + 1) would be the same state. */
+    /* More cells than the capacity (see atomic.h), and at least 2: with
+     * one, "full" (seq p + 1) and "read, free for p + size" (seq p + 1)
+     * would be the same state. */
     size_t size = 2;
-    while (size < (cap ? cap : CPAT_CHAN_ATOMIC_OFFERS))
+    while (size < (cap ? cap + 1 : CPAT_CHAN_ATOMIC_OFFERS))
         size <<= 1;
     struct cpat_chan_atomic *ch = aligned_alloc(64, sizeof *ch);
     struct cpat_achan_cell *cells = calloc(size, sizeof *cells);

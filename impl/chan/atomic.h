@@ -18,7 +18,10 @@
  *   a receiver sees the value its sender wrote; a sender reuses a cell only
  *   after its last receiver is done reading it.
  *   Capacity is exact: a sender claims p only while p - head < cap (head
- *   only grows, so a stale head errs towards "full").
+ *   only grows, so a stale head errs towards "full").  size > cap, so the
+ *   cell's previous position, p - size, was claimed by a receiver when the
+ *   capacity check passed: a send fails on a cell still being read only
+ *   while that receiver is between its claim and its release store.
  *
  * Capacity 0 (rendezvous): the same ring carries *offers*, one per blocked
  * sender (64 cells: more blocked senders wait for a free cell), and a
@@ -78,9 +81,15 @@ static inline int cpat_achan_enqueue(struct cpat_chan_atomic *ch, void *v, uint6
     for (;;) {
         if (t & CPAT_CHAN_ATOMIC_CLOSED)
             return EPIPE;
-        /* Capacity > 0: exact capacity against head (see the top). */
-        if (ch->cap && t - atomic_load_explicit(&ch->head, memory_order_relaxed) >= ch->cap)
-            return EAGAIN;
+        if (ch->cap) { /* exact capacity against head (see the top) */
+            int64_t n = (int64_t)(t - atomic_load_explicit(&ch->head, memory_order_relaxed));
+            if (n < 0) { /* t is stale: receivers took positions sent after it */
+                t = atomic_load_explicit(&ch->tail, memory_order_relaxed);
+                continue;
+            }
+            if ((uint64_t)n >= ch->cap)
+                return EAGAIN;
+        }
         struct cpat_achan_cell *c = &ch->cells[t & ch->mask];
         /* Acquire: pairs with the release store of seq by the cell's last
          * receiver, who is done with the cell. */
