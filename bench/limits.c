@@ -106,6 +106,32 @@ static void futex_rtt(cpat_bench_state *st, void *ctx) {
     cpat_bench_set_items(st, me == 0 ? n : 0);
 }
 
+/* limits.timed_wait: one bare FUTEX_WAIT_BITSET on a word no one changes,
+ * with an absolute CLOCK_MONOTONIC deadline TIMED_WAIT_NS ahead.  Latency:
+ * the overshoot, return time - deadline: the floor under every deadline
+ * (context.deadline_overshoot).  It includes the thread's timer slack
+ * (/proc/self/timerslack_ns, 50 us by default), which the kernel may add
+ * to any timed sleep.  An item is one wait (TIMED_WAIT_NS + overshoot). */
+#define TIMED_WAIT_NS 50000
+static struct run timed_run;
+static _Atomic uint32_t never_changes; /* stays 0 */
+
+static void timed_wait(cpat_bench_state *st, void *ctx) {
+    (void)ctx;
+    uint64_t n = bench_shared_begin(&timed_run, st, RUN_LATENCY), i;
+    struct hist *h = timed_run.slot[0].hist;
+    for (i = 0; i < n && run_tick(&timed_run, 0, i); i++) {
+        uint64_t deadline = cpat_now_ns() + TIMED_WAIT_NS;
+        struct timespec ts = cpat_ns_to_timespec(deadline);
+        /* 0 is a spurious wake or a signal, before the deadline: wait again. */
+        while (cpat_futex_wait(&never_changes, 0, &ts) != ETIMEDOUT)
+            ;
+        uint64_t now = cpat_now_ns();
+        hist_add(h, now > deadline ? now - deadline : 0);
+    }
+    bench_shared_end(&timed_run, st, i);
+}
+
 void register_limits(const struct thread_sets *ts) {
     (void)ts;
     static const int one[] = {1}, two[] = {2};
@@ -122,4 +148,5 @@ void register_limits(const struct thread_sets *ts) {
         cpat_bench_register(name, cacheline_rtt, pairs[i], two, 1);
     }
     cpat_bench_register("limits.futex_rtt", futex_rtt, NULL, two, 1);
+    cpat_bench_register("limits.timed_wait", timed_wait, NULL, one, 1);
 }
