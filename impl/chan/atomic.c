@@ -10,7 +10,17 @@
 #include "common/fastrand.h"
 #include "common/spin.h"
 
-#define BACKOFF_CAP 64 /* pauses; then every wait also yields */
+/* Waits back off exponentially, yielding at the cap.  A rendezvous waits
+ * for one event and polls closely from the first pause.  A buffered
+ * channel's empty receiver (or full sender) starts with a longer pause:
+ * meanwhile the other side moves several values through lines nobody else
+ * touches, and they then cross in one transfer per line instead of one per
+ * value. */
+#define BACKOFF_CAP 256
+#define BACKOFF_RDV                                                                                \
+    { .spins = 1, .cap = BACKOFF_CAP }
+#define BACKOFF_BUFFERED                                                                           \
+    { .spins = 128, .cap = BACKOFF_CAP }
 
 int cpat_chan_atomic_make(struct cpat_chan_atomic **out, size_t cap) {
     *out = NULL;
@@ -23,21 +33,28 @@ int cpat_chan_atomic_make(struct cpat_chan_atomic **out, size_t cap) {
     while (size < (cap ? cap + 1 : CPAT_CHAN_ATOMIC_OFFERS))
         size <<= 1;
     struct cpat_chan_atomic *ch = aligned_alloc(64, sizeof *ch);
-    struct cpat_achan_cell *cells = calloc(size, sizeof *cells);
-    if (!ch || !cells) {
+    struct cpat_achan_cell *cells = aligned_alloc(64, size * sizeof *cells);
+    _Atomic uint64_t *state = cap ? NULL : calloc(size, sizeof *state);
+    if (!ch || !cells || (!cap && !state)) {
         free(ch);
         free(cells);
+        free(state);
         return ENOMEM;
     }
     atomic_init(&ch->tail, 0);
+    atomic_init(&ch->head_seen, 0);
     atomic_init(&ch->head, 0);
     atomic_init(&ch->rwait, 0);
+    atomic_init(&ch->closed, false);
     ch->cap = cap;
     ch->mask = size - 1;
     ch->cells = cells;
+    ch->state = state;
     for (size_t i = 0; i < size; i++) {
         atomic_init(&cells[i].seq, i); /* free for position i */
-        atomic_init(&cells[i].state, 0);
+        cells[i].value = NULL;
+        if (state)
+            atomic_init(&state[i], 0); /* no offer: no p << 2 | OFFERED matches */
     }
     *out = ch;
     return 0;
@@ -47,6 +64,7 @@ void cpat_chan_atomic_destroy(struct cpat_chan_atomic *ch) {
     if (!ch)
         return;
     free(ch->cells);
+    free(ch->state);
     free(ch);
 }
 
@@ -56,9 +74,9 @@ static bool past(uint64_t deadline_ns) {
 
 /* Capacity 0: withdraw the offer at pos unless a receiver took it.  True
  * when withdrawn (nothing sent). */
-static bool withdraw(struct cpat_achan_cell *c, uint64_t pos) {
+static bool withdraw(_Atomic uint64_t *state, uint64_t pos) {
     uint64_t offered = pos << 2 | ACHAN_OFFERED;
-    return atomic_compare_exchange_strong_explicit(&c->state, &offered, pos << 2 | ACHAN_WITHDRAWN,
+    return atomic_compare_exchange_strong_explicit(state, &offered, pos << 2 | ACHAN_WITHDRAWN,
                                                    memory_order_acquire, memory_order_acquire);
 }
 
@@ -77,7 +95,7 @@ static int offer(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
         deadline_ns = cpat_now_ns() + CPAT_CHAN_ATOMIC_OFFER_NS;
         fail = EAGAIN;
     }
-    struct cpat_backoff b = CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    struct cpat_backoff b = BACKOFF_RDV;
     uint64_t pos;
     int r;
     while ((r = cpat_achan_enqueue(ch, v, &pos)) == EAGAIN) { /* 64 offers pending */
@@ -87,12 +105,12 @@ static int offer(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
     }
     if (r)
         return r; /* EPIPE */
-    struct cpat_achan_cell *c = &ch->cells[pos & ch->mask];
-    b = (struct cpat_backoff)CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    _Atomic uint64_t *state = &ch->state[pos & ch->mask];
+    b = (struct cpat_backoff)BACKOFF_RDV;
     /* Acquire: pairs with the receiver's acq_rel CAS to TAKEN. */
-    while (atomic_load_explicit(&c->state, memory_order_acquire) == (pos << 2 | ACHAN_OFFERED)) {
+    while (atomic_load_explicit(state, memory_order_acquire) == (pos << 2 | ACHAN_OFFERED)) {
         bool closed = cpat_achan_closed(ch);
-        if ((closed || past(deadline_ns)) && withdraw(c, pos))
+        if ((closed || past(deadline_ns)) && withdraw(state, pos))
             return closed ? EPIPE : fail;
         cpat_backoff_wait(&b);
     }
@@ -102,7 +120,7 @@ static int offer(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
 int cpat_achan_send_slow(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
     if (!ch->cap)
         return offer(ch, v, deadline_ns);
-    struct cpat_backoff b = CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    struct cpat_backoff b = BACKOFF_BUFFERED;
     for (;;) {
         if (past(deadline_ns))
             return ETIMEDOUT;
@@ -118,7 +136,9 @@ int cpat_achan_recv_slow(struct cpat_chan_atomic *ch, void **v, uint64_t deadlin
     /* Relaxed: rwait is a hint for trysend, which re-checks by offering. */
     if (!ch->cap)
         atomic_fetch_add_explicit(&ch->rwait, 1, memory_order_relaxed);
-    struct cpat_backoff b = CPAT_BACKOFF_INIT(BACKOFF_CAP);
+    struct cpat_backoff b = BACKOFF_BUFFERED;
+    if (!ch->cap)
+        b = (struct cpat_backoff)BACKOFF_RDV;
     int r;
     for (;;) {
         if (past(deadline_ns)) {
@@ -139,7 +159,12 @@ int cpat_chan_atomic_close(struct cpat_chan_atomic *ch) {
      * that sees the channel closed (its acquire load of tail). */
     uint64_t old =
         atomic_fetch_or_explicit(&ch->tail, CPAT_CHAN_ATOMIC_CLOSED, memory_order_release);
-    return old & CPAT_CHAN_ATOMIC_CLOSED ? EPIPE : 0;
+    if (old & CPAT_CHAN_ATOMIC_CLOSED)
+        return EPIPE;
+    /* Release: pairs with the acquire load of the flag by a receiver that
+     * finds the channel empty; it then reads tail, and sees the bit. */
+    atomic_store_explicit(&ch->closed, true, memory_order_release);
+    return 0;
 }
 
 /* Counts a waiting select in (+1) or out (-1) of every capacity-0
@@ -158,13 +183,17 @@ int cpat_chan_atomic_select(struct cpat_select_case *cs, size_t n, uint64_t dead
         return EINVAL;
     uint8_t idx[CPAT_SELECT_MAX];
     size_t m = 0;
+    /* Close polling if any case is a rendezvous (see BACKOFF_RDV). */
+    struct cpat_backoff b = BACKOFF_BUFFERED;
     for (size_t i = 0; i < n; i++)
-        if (cs[i].ch)
+        if (cs[i].ch) {
             idx[m++] = (uint8_t)i;
+            if (!((struct cpat_chan_atomic *)cs[i].ch)->cap)
+                b = (struct cpat_backoff)BACKOFF_RDV;
+        }
     if (m == 0 && deadline_ns == CPAT_FOREVER)
         return EINVAL; /* Go's select {}: blocks for good */
     bool waiting = false;
-    struct cpat_backoff b = CPAT_BACKOFF_INIT(BACKOFF_CAP);
     int r;
     for (;;) {
         /* A fresh uniformly random poll order every round (Fisher-Yates):

@@ -25,7 +25,7 @@
  *
  * Capacity 0 (rendezvous): the same ring carries *offers*, one per blocked
  * sender (64 cells: more blocked senders wait for a free cell), and a
- * sender returns only when a receiver has taken its offer.  cell.state,
+ * sender returns only when a receiver has taken its offer.  state[cell],
  * for the offer at position p:
  *   p << 2 | OFFERED    the sender waits (written before seq's release)
  *   p << 2 | TAKEN      a receiver won it by CAS: the send is done
@@ -58,19 +58,27 @@
 
 enum { ACHAN_OFFERED = 1, ACHAN_TAKEN = 2, ACHAN_WITHDRAWN = 3 };
 
+/* 16 bytes: four cells share a line, so a receiver that trails its sender
+ * pulls up to four values per line transfer. */
 struct cpat_achan_cell {
     _Atomic uint64_t seq;
-    _Atomic uint64_t state; /* capacity 0 only */
     void *value;
 };
 
 struct cpat_chan_atomic {
     alignas(64) _Atomic uint64_t tail; /* senders' line */
+    /* A head seen by some sender (<= head): senders read the receivers'
+     * line only when the capacity check fails against it. */
+    _Atomic uint64_t head_seen;
     alignas(64) _Atomic uint64_t head; /* receivers' line */
     _Atomic uint32_t rwait;            /* capacity 0: receivers waiting */
-    alignas(64) size_t cap;            /* read-only from here on */
+    /* Set by close after the CLOSED bit: an empty channel's receivers
+     * poll this read-mostly line, not the senders' tail. */
+    alignas(64) _Atomic bool closed;
+    size_t cap; /* read-only from here on */
     size_t mask;
     struct cpat_achan_cell *cells;
+    _Atomic uint64_t *state; /* capacity 0: one offer state per cell */
 };
 
 /* Claims a position to send to and writes v into its cell.  0, EPIPE
@@ -82,7 +90,12 @@ static inline int cpat_achan_enqueue(struct cpat_chan_atomic *ch, void *v, uint6
         if (t & CPAT_CHAN_ATOMIC_CLOSED)
             return EPIPE;
         if (ch->cap) { /* exact capacity against head (see the top) */
-            int64_t n = (int64_t)(t - atomic_load_explicit(&ch->head, memory_order_relaxed));
+            uint64_t h = atomic_load_explicit(&ch->head_seen, memory_order_relaxed);
+            if (t - h >= ch->cap) {
+                h = atomic_load_explicit(&ch->head, memory_order_relaxed);
+                atomic_store_explicit(&ch->head_seen, h, memory_order_relaxed);
+            }
+            int64_t n = (int64_t)(t - h);
             if (n < 0) { /* t is stale: receivers took positions sent after it */
                 t = atomic_load_explicit(&ch->tail, memory_order_relaxed);
                 continue;
@@ -100,7 +113,8 @@ static inline int cpat_achan_enqueue(struct cpat_chan_atomic *ch, void *v, uint6
                                                       memory_order_relaxed)) {
                 c->value = v;
                 if (!ch->cap)
-                    atomic_store_explicit(&c->state, t << 2 | ACHAN_OFFERED, memory_order_relaxed);
+                    atomic_store_explicit(&ch->state[t & ch->mask], t << 2 | ACHAN_OFFERED,
+                                          memory_order_relaxed);
                 /* Release: publishes the value (and the offer's state) to
                  * the receiver's acquire load of seq. */
                 atomic_store_explicit(&c->seq, t + 1, memory_order_release);
@@ -134,7 +148,7 @@ static inline int cpat_achan_dequeue(struct cpat_chan_atomic *ch, void **v) {
                 uint64_t offered = h << 2 | ACHAN_OFFERED;
                 /* acq_rel: the sender's acquire load of the state sees TAKEN. */
                 taken = atomic_compare_exchange_strong_explicit(
-                    &c->state, &offered, h << 2 | ACHAN_TAKEN, memory_order_acq_rel,
+                    &ch->state[h & ch->mask], &offered, h << 2 | ACHAN_TAKEN, memory_order_acq_rel,
                     memory_order_relaxed);
             }
             void *got = c->value;
@@ -147,8 +161,12 @@ static inline int cpat_achan_dequeue(struct cpat_chan_atomic *ch, void **v) {
             }
             h = atomic_load_explicit(&ch->head, memory_order_relaxed); /* withdrawn: next */
         } else if (dif < 0) {
+            /* Empty.  Closed only once close has finished (it sets the
+             * flag after the bit); until then we are ordered before it. */
+            if (!atomic_load_explicit(&ch->closed, memory_order_acquire))
+                return EAGAIN;
             uint64_t t = atomic_load_explicit(&ch->tail, memory_order_acquire);
-            if ((t & CPAT_CHAN_ATOMIC_CLOSED) && (t & ~CPAT_CHAN_ATOMIC_CLOSED) == h) {
+            if ((t & ~CPAT_CHAN_ATOMIC_CLOSED) == h) {
                 *v = NULL;
                 return EPIPE; /* closed, and no send was claimed past h */
             }
