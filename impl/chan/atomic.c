@@ -33,7 +33,8 @@ int cpat_chan_atomic_make(struct cpat_chan_atomic **out, size_t cap) {
     while (size < (cap ? cap + 1 : CPAT_CHAN_ATOMIC_OFFERS))
         size <<= 1;
     struct cpat_chan_atomic *ch = aligned_alloc(64, sizeof *ch);
-    struct cpat_achan_cell *cells = aligned_alloc(64, size * sizeof *cells);
+    /* Whole lines (aligned_alloc wants a multiple of the alignment). */
+    struct cpat_achan_cell *cells = aligned_alloc(64, (size * sizeof *cells + 63) / 64 * 64);
     _Atomic uint64_t *state = cap ? NULL : calloc(size, sizeof *state);
     if (!ch || !cells || (!cap && !state)) {
         free(ch);

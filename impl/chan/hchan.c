@@ -6,6 +6,33 @@
 #include <string.h>
 
 #include "common/fastrand.h"
+#include "common/futex.h"
+#include "common/spin.h"
+
+/* The futex channel's lock when it is taken: the word and its states are
+ * mutex/futex.h's (0 free, 1 held, 2 held and maybe sleepers), the policy
+ * is a channel's.  Its critical sections are a few dozen ns, so a locker
+ * spins while the holder runs -- even past a sleeper (state 2): parking
+ * behind it would turn one preempted holder into a convoy of sleepers --
+ * then yields (on an oversubscribed machine the holder may need our CPU),
+ * and only then sleeps.  Taking 0 -> 1 over a sleeper is safe: the sleeper
+ * woken by the unlock that made the 0 swaps 2 back in before it sleeps
+ * again (Drepper's mutex 3, as Go's lock_futex). */
+#define HCHAN_LOCK_SPINS  256 /* ~4 us of PAUSE at ~15 ns */
+#define HCHAN_LOCK_YIELDS 8
+
+void cpat_hchan_futex_lock_slow(struct cpat_mutex_futex *m) {
+    for (int i = 0; i < HCHAN_LOCK_SPINS + HCHAN_LOCK_YIELDS; i++) {
+        if (atomic_load_explicit(&m->state, memory_order_relaxed) == 0 &&
+            cpat_mutex_futex_trylock(m) == 0)
+            return;
+        cpat_poll_wait((uint32_t)i, HCHAN_LOCK_SPINS);
+    }
+    /* x -> 2; having swapped 0 out we own it.  Acquire pairs with the
+     * release exchange in cpat_mutex_futex_unlock, which wakes us on 2. */
+    while (atomic_exchange_explicit(&m->state, 2, memory_order_acquire) != 0)
+        cpat_futex_wait(&m->state, 2, NULL); /* any return re-checks by the exchange */
+}
 
 int cpat_hchan_make(struct cpat_hchan **out, size_t cap, int kind) {
     *out = NULL;

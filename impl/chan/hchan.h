@@ -3,8 +3,9 @@
  * lock and in how a blocked thread sleeps:
  *
  *   pthread  a pthread_mutex_t per channel; waiters sleep on a condvar
- *   futex    the 3-state futex mutex (mutex/futex.h: spins, then parks);
- *            waiters poll briefly, then sleep on their own futex word
+ *   futex    the 3-state futex word of mutex/futex.h, with a slow path
+ *            for critical sections of a few dozen ns (hchan.c); waiters
+ *            poll briefly, then sleep on their own futex word
  *
  * Everything below is done under the channel's lock:
  *   - buf[cap] is a ring of count values starting at head;
@@ -59,11 +60,13 @@ struct cpat_hchan {
     void *buf[]; /* cap slots */
 };
 
+void cpat_hchan_futex_lock_slow(struct cpat_mutex_futex *m);
+
 static inline __attribute__((always_inline)) void hchan_lock(struct cpat_hchan *c, int kind) {
     if (kind == HCHAN_PTHREAD)
         pthread_mutex_lock(&c->lock.pm);
-    else
-        cpat_mutex_futex_lock(&c->lock.fm);
+    else if (cpat_mutex_futex_trylock(&c->lock.fm))
+        cpat_hchan_futex_lock_slow(&c->lock.fm);
 }
 
 static inline __attribute__((always_inline)) void hchan_unlock(struct cpat_hchan *c, int kind) {
