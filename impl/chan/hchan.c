@@ -38,17 +38,19 @@ int cpat_hchan_make(struct cpat_hchan **out, size_t cap, int kind) {
     *out = NULL;
     if (cap > CPAT_CHAN_CAP_MAX)
         return EINVAL;
-    struct cpat_hchan *c = calloc(1, sizeof *c + cap * sizeof c->buf[0]);
+    size_t bytes = (sizeof(struct cpat_hchan) + cap * sizeof(void *) + 63) / 64 * 64; /* lines */
+    struct cpat_hchan *c = aligned_alloc(64, bytes);
     if (!c)
         return ENOMEM;
+    memset(c, 0, bytes); /* empty queues, empty ring, not closed */
     if (kind == HCHAN_PTHREAD) {
-        int e = pthread_mutex_init(&c->lock.pm, NULL);
+        int e = pthread_mutex_init(&c->pm, NULL);
         if (e) {
             free(c);
             return e;
         }
     } else {
-        cpat_mutex_futex_init(&c->lock.fm);
+        cpat_mutex_futex_init(&c->fm);
     }
     c->kind = kind;
     c->cap = cap;
@@ -60,7 +62,7 @@ void cpat_hchan_destroy(struct cpat_hchan *c) {
     if (!c)
         return;
     if (c->kind == HCHAN_PTHREAD)
-        pthread_mutex_destroy(&c->lock.pm);
+        pthread_mutex_destroy(&c->pm);
     free(c);
 }
 
@@ -70,20 +72,20 @@ void cpat_hchan_destroy(struct cpat_hchan *c) {
 int cpat_hchan_block(struct cpat_hchan *c, int kind, int dir, void **v, uint64_t deadline_ns) {
     struct cpat_waiter w;
     cpat_waiter_init(&w, kind == HCHAN_PTHREAD ? CPAT_WAIT_CONDVAR : CPAT_WAIT_FUTEX);
-    struct cpat_wentry e = {.w = &w, .value = dir == CPAT_SEND ? *v : NULL};
+    w.self = (struct cpat_wentry){.w = &w, .value = dir == CPAT_SEND ? *v : NULL};
     struct cpat_wqueue *q = dir == CPAT_SEND ? &c->sendq : &c->recvq;
-    cpat_wqueue_push(q, &e);
+    cpat_wqueue_push(q, &w.self);
     hchan_unlock(c, kind);
     if (cpat_waiter_wait(&w, deadline_ns) == ETIMEDOUT) {
         hchan_lock(c, kind);
-        cpat_wqueue_remove(q, &e);
+        cpat_wqueue_remove(q, &w.self);
         hchan_unlock(c, kind);
         return ETIMEDOUT;
     }
-    /* DONE: a receiver took our value, a sender filled e.value, or close
-     * won us (err EPIPE, e.value still NULL for a receiver). */
+    /* DONE: a receiver took our value, a sender filled w.value, or close
+     * won us (err EPIPE, w.value still NULL for a receiver). */
     if (dir == CPAT_RECV)
-        *v = e.value;
+        *v = w.value;
     return w.err;
 }
 
@@ -103,9 +105,8 @@ int cpat_hchan_close(struct cpat_hchan *c, int kind) {
     }
     hchan_unlock(c, kind);
     while ((e = won)) {
-        won = e->next; /* read before DONE: then the entry may be gone */
-        e->value = NULL;
-        cpat_waiter_done(e->w, e->index, EPIPE);
+        won = e->next;                           /* read before DONE: then the entry may be gone */
+        cpat_waiter_done(e->w, e->index, EPIPE); /* a receiver's w->value stays NULL */
     }
     return 0;
 }
@@ -181,7 +182,7 @@ int cpat_hchan_select(struct cpat_select_case *cs, size_t n, uint64_t deadline_n
         size_t i = lockorder[k];
         struct cpat_hchan *c = cs[i].ch;
         e[k] = (struct cpat_wentry){
-            .w = &w, .value = cs[i].dir == CPAT_SEND ? cs[i].value : NULL, .index = i};
+            .w = &w, .value = cs[i].dir == CPAT_SEND ? cs[i].value : NULL, .index = (uint32_t)i};
         cpat_wqueue_push(cs[i].dir == CPAT_SEND ? &c->sendq : &c->recvq, &e[k]);
     }
     unlock_all(cs, lockorder, m, kind);
@@ -198,8 +199,7 @@ int cpat_hchan_select(struct cpat_select_case *cs, size_t n, uint64_t deadline_n
     if (r == ETIMEDOUT)
         return ETIMEDOUT;
     *chosen = w.fired;
-    for (size_t k = 0; k < m; k++)
-        if (lockorder[k] == w.fired && cs[w.fired].dir == CPAT_RECV)
-            cs[w.fired].value = e[k].value;
+    if (cs[w.fired].dir == CPAT_RECV)
+        cs[w.fired].value = w.value;
     return w.err;
 }

@@ -24,7 +24,7 @@
  * Happens-before: a sender's value is written before the lock release that
  * publishes the buffer slot or entry; the receiver reads it after its own
  * lock acquire (buffered), or after the acquire of DONE (hand-off to a
- * parked receiver, whose entry the sender fills before its release of
+ * parked receiver, whose waiter the sender fills before its release of
  * DONE).
  *
  * `kind` (HCHAN_PTHREAD or HCHAN_FUTEX) is a compile-time constant in each
@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,18 +46,20 @@
 
 enum { HCHAN_PTHREAD, HCHAN_FUTEX };
 
+/* What a hand-off touches comes first, on one line for the futex kind:
+ * its lock, the counters and the queues; the pthread mutex (40 bytes) and
+ * the read-mostly fields follow. */
 struct cpat_hchan {
-    union {
-        pthread_mutex_t pm;         /* HCHAN_PTHREAD */
-        struct cpat_mutex_futex fm; /* HCHAN_FUTEX */
-    } lock;
-    int kind;
-    size_t cap, head; /* the ring: count values from buf[head] */
+    alignas(64) struct cpat_mutex_futex fm; /* HCHAN_FUTEX's lock */
     /* Written under the lock; atomic (relaxed) so that a try-operation
      * may read them without it (see hchan_try_fails). */
-    _Atomic size_t count;
     _Atomic bool closed;
+    _Atomic size_t count;
+    size_t head; /* the ring: count values from buf[head] */
     struct cpat_wqueue recvq, sendq;
+    pthread_mutex_t pm; /* HCHAN_PTHREAD's lock */
+    int kind;
+    size_t cap;
     void *buf[]; /* cap slots */
 };
 
@@ -64,16 +67,16 @@ void cpat_hchan_futex_lock_slow(struct cpat_mutex_futex *m);
 
 static inline __attribute__((always_inline)) void hchan_lock(struct cpat_hchan *c, int kind) {
     if (kind == HCHAN_PTHREAD)
-        pthread_mutex_lock(&c->lock.pm);
-    else if (cpat_mutex_futex_trylock(&c->lock.fm))
-        cpat_hchan_futex_lock_slow(&c->lock.fm);
+        pthread_mutex_lock(&c->pm);
+    else if (cpat_mutex_futex_trylock(&c->fm))
+        cpat_hchan_futex_lock_slow(&c->fm);
 }
 
 static inline __attribute__((always_inline)) void hchan_unlock(struct cpat_hchan *c, int kind) {
     if (kind == HCHAN_PTHREAD)
-        pthread_mutex_unlock(&c->lock.pm);
+        pthread_mutex_unlock(&c->pm);
     else
-        cpat_mutex_futex_unlock(&c->lock.fm);
+        cpat_mutex_futex_unlock(&c->fm);
 }
 
 /* A waiter won under the lock, to complete after unlocking. */
@@ -95,7 +98,7 @@ static inline __attribute__((always_inline)) int hchan_send_locked(struct cpat_h
         return EPIPE;
     struct cpat_wentry *e = cpat_wqueue_pop_claimed(&c->recvq);
     if (e) { /* a receiver is parked: hand the value straight to it */
-        e->value = v;
+        e->w->value = v;
         wk->e = e;
         return 0;
     }

@@ -13,8 +13,8 @@
  *   WAITING    0  queued; no waker has won it yet
  *   CLAIMED    1  a waker won it (CAS WAITING -> CLAIMED): it is moving the
  *                 value and will store DONE; no one else may touch it
- *   DONE       2  the waker is finished: w->fired, w->err and the value in
- *                 the fired entry are written (release store; the waiter's
+ *   DONE       2  the waker is finished: w->fired, w->err and (a receiver's)
+ *                 w->value are written (release store; the waiter's
  *                 acquire load of DONE pairs with it)
  *   CANCELLED  3  the waiter withdrew itself at its deadline (CAS WAITING ->
  *                 CANCELLED): no waker can win it any more, so nothing was
@@ -45,6 +45,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -74,22 +75,27 @@ enum {
 #define CPAT_WAITER_POLLS  256
 #define CPAT_WAITER_YIELDS 4
 
-struct cpat_waiter {
-    _Atomic uint32_t state; /* see above */
-    int kind;               /* CPAT_WAIT_* */
-    size_t fired;           /* the entry index the waker completed (written before DONE) */
-    int err;                /* 0, or EPIPE: completed by close (written before DONE) */
-    pthread_mutex_t m;      /* CPAT_WAIT_CONDVAR only */
-    pthread_cond_t c;
-};
-
 /* One entry of a channel's queue of blocked senders or receivers. */
 struct cpat_wentry {
     struct cpat_wentry *next, *prev; /* the channel's queue, under its lock */
     struct cpat_waiter *w;
-    void *value;  /* a sender's value; where a receiver's value lands */
-    size_t index; /* reported as w->fired: the select case, 0 for send/recv */
-    bool queued;  /* still on the queue (under the channel's lock) */
+    void *value;    /* a sender's value (a receiver's lands in w->value) */
+    uint32_t index; /* reported as w->fired: the select case, 0 for send/recv */
+    bool queued;    /* still on the queue (under the channel's lock) */
+};
+
+/* Laid out so that a hand-off touches one line of the waiter's: the state,
+ * what the waker writes, and the entry of a single send or recv (self);
+ * the condvar kind's mutex and condvar follow. */
+struct cpat_waiter {
+    alignas(64) _Atomic uint32_t state; /* see above */
+    uint16_t fired;                     /* the entry index the waker completed */
+    uint8_t err;                        /* 0, or EPIPE: completed by close */
+    uint8_t kind;                       /* CPAT_WAIT_* */
+    void *value;             /* what a receiver got (fired, value, err: written before DONE) */
+    struct cpat_wentry self; /* the entry of a single send or recv */
+    pthread_mutex_t m;       /* CPAT_WAIT_CONDVAR only */
+    pthread_cond_t c;
 };
 
 /* A FIFO of entries; only touched under the owning channel's lock. */
@@ -100,9 +106,10 @@ struct cpat_wqueue {
 
 static inline void cpat_waiter_init(struct cpat_waiter *w, int kind) {
     atomic_init(&w->state, CPAT_WAITER_WAITING);
-    w->kind = kind;
+    w->kind = (uint8_t)kind;
     w->fired = 0;
     w->err = 0;
+    w->value = NULL;
     if (kind == CPAT_WAIT_CONDVAR) {
         /* Static initialisers: no allocation, nothing to destroy. */
         w->m = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
@@ -128,9 +135,9 @@ static inline bool cpat_waiter_claim(struct cpat_waiter *w) {
  * (release: pairs with the acquire load in cpat_waiter_wait, so the value
  * written into the entry and w->fired/err are seen by the waiter), waking it
  * if it sleeps. */
-static inline void cpat_waiter_done(struct cpat_waiter *w, size_t fired, int err) {
-    w->fired = fired;
-    w->err = err;
+static inline void cpat_waiter_done(struct cpat_waiter *w, uint32_t fired, int err) {
+    w->fired = (uint16_t)fired;
+    w->err = (uint8_t)err;
     if (w->kind == CPAT_WAIT_CONDVAR) {
         /* Without PARKED the waiter is polling and never touches w->m
          * before it sees DONE: one CAS finishes.  With PARKED it holds w->m
