@@ -234,8 +234,7 @@ static int m4_run(const struct vrun *r) {
     /* A wait cannot outlast the re-locker, so run past the budget: otherwise
      * a starving lock could never fail. */
     struct vrun longer = *r;
-    if (longer.seconds < 1.2 * VERIFY_WAIT_BUDGET_NS / 1e9)
-        longer.seconds = 1.2 * VERIFY_WAIT_BUDGET_NS / 1e9;
+    longer.seconds = vrun_seconds(r->check, r->seconds);
     struct mshared *s = mshared_new(r);
     vthreads_run(&longer, r->threads, m4_thread, s);
     uint64_t worst = atomic_load_explicit(&s->worst_wait_ns, memory_order_relaxed);

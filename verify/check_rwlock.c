@@ -234,8 +234,7 @@ static int r3_run(const struct vrun *r) {
     if (r->threads < 2)
         return VSKIP;
     struct vrun longer = *r;
-    if (longer.seconds < 1.2 * VERIFY_WAIT_BUDGET_NS / 1e9)
-        longer.seconds = 1.2 * VERIFY_WAIT_BUDGET_NS / 1e9;
+    longer.seconds = vrun_seconds(r->check, r->seconds);
     struct rshared *s = rshared_new(r);
     vthreads_run(&longer, r->threads, r3_thread, s);
     uint64_t worst = atomic_load_explicit(&s->worst_wait_ns, memory_order_relaxed);

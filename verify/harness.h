@@ -35,6 +35,7 @@ struct vrun {
     double seconds;
     uint64_t seed;
     struct vshared *sh;
+    double stall; /* the watchdog's stall budget: waits that do not tick stay well below it */
 };
 
 /* Per worker thread. */
@@ -71,10 +72,19 @@ struct vpattern {
 };
 
 extern const struct vpattern vpattern_mutex, vpattern_rwlock, vpattern_once, vpattern_waitgroup;
+/* The runner's own test (verify/selftest.sh): never listed, never emitted. */
+extern const struct vpattern vpattern_selftest;
 
 /* How long any one wait may take before a check calls it unbounded (M4 and
  * its kin).  TSan runs atomics many times slower. */
 #define VERIFY_WAIT_BUDGET_NS ((CPAT_TSAN ? 3000u : 1000u) * 1000000ull)
+
+/* How long a run of check id lasts with --seconds s: s, except for the
+ * checks that must see a wait exceed the budget (a wait cannot outlast the
+ * run), which run 1.2 budgets at least.  Those checks take their duration
+ * from here and the runner sizes its time limits from it, so the two agree;
+ * a check that runs longer than --seconds is listed in harness.c. */
+double vrun_seconds(const char *id, double s);
 
 uint64_t vrand(struct vthread *t);
 void vnoise(struct vthread *t); /* maybe yield, maybe spin a little: widens race windows */

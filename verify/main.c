@@ -6,6 +6,12 @@
  *                           the shared page
  *   - any other exit/signal a crash or sanitizer report (printed above)
  *   - no progress for --stall seconds: a hang (lost wake-up), killed
+ *   - still running at the time limit (--limit; by default the stall budget
+ *     plus 4 x the run's expected time): a livelock, killed
+ * The child runs in a process group of its own, and however the check ends
+ * (exit, stall, time limit) the whole group is killed and reaped: whatever
+ * the check forked (verify/copy.h) ends with it and cannot hold the test's
+ * stdout open after we exit.
  * Every failure prints the check id, variant, threads, seed and the command
  * that reruns it alone.  The output ends with "N passed, N failed".
  */
@@ -17,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +42,7 @@ struct options {
     const char *pattern, *impl, *check;
     int threads[MAX_THREAD_COUNTS];
     int nthreads;
-    double seconds, stall;
+    double seconds, stall, limit; /* limit 0: from the check (run_limit) */
     uint64_t seed;
     bool mutants, list;
     const char *emit_ctest;
@@ -49,7 +56,8 @@ struct tally {
 static void usage(FILE *f) {
     fprintf(f,
             "usage: cpat-verify [--pattern P] [--impl NAME] [--check ID] [--threads N,N,...]\n"
-            "                   [--seconds S] [--seed X] [--stall S] [--mutants] [--list]\n"
+            "                   [--seconds S] [--seed X] [--stall S] [--limit S] [--mutants]\n"
+            "                   [--list]\n"
             "                   [--emit-ctest FILE]\n"
             "  --pattern P    only pattern P (default: all)\n"
             "  --impl NAME    only variant NAME (default: every registered variant)\n"
@@ -58,6 +66,8 @@ static void usage(FILE *f) {
             "  --seconds S    run time of each check per thread count (default 0.5)\n"
             "  --seed X       seed of the noise and of the checks (default: from the clock)\n"
             "  --stall S      seconds without progress that make a hang (default %s)\n"
+            "  --limit S      seconds one check may run in all (default: the stall budget\n"
+            "                 plus 4 x the check's expected time)\n"
             "  --mutants      run the deliberately broken variants: pass iff each is caught\n"
             "  --list         list patterns, variants and checks\n"
             "  --emit-ctest F write one ctest add_test() per (variant, check) to F\n",
@@ -75,6 +85,44 @@ static int parse_threads(const char *s, int *out) {
     return n;
 }
 
+/* Set-up of a run beyond its --seconds: threads, forks, a sanitizer's start
+ * and exit, on a loaded 2-core machine (a run measures ~0.02 s of it). */
+#define RUN_MARGIN_S 0.2
+
+/* The time one run of check c is expected to take. */
+static double run_expect(const struct options *o, const struct vcheck *c) {
+    return vrun_seconds(c->id, o->seconds) + RUN_MARGIN_S;
+}
+
+/* The watchdog's time limit on one run: generous (a slow run is not a
+ * failure), yet it ends a run that ticks forever. */
+static double run_limit(const struct options *o, const struct vcheck *c) {
+    return o->limit > 0 ? o->limit : o->stall + 4 * run_expect(o, c);
+}
+
+/* The expected time of all the runs of check c. */
+static double check_expect(const struct options *o, const struct vcheck *c) {
+    return (c->single ? 1 : o->nthreads) * run_expect(o, c);
+}
+
+/* Kills the run's process group and reaps all of it: the child first (its
+ * status), then whatever it forked -- the runner is their subreaper, so
+ * they are our children once the child is gone.  The group is killed again
+ * before each wait, in case a member forked as the kill arrived. */
+static int kill_group(pid_t pgid) {
+    int st = 0;
+    kill(-pgid, SIGKILL);
+    while (waitpid(pgid, &st, 0) < 0)
+        if (errno != EINTR)
+            cpat_die("waitpid", errno);
+    for (;;) {
+        kill(-pgid, SIGKILL);
+        if (waitpid(-pgid, NULL, 0) < 0 && errno != EINTR)
+            break; /* ECHILD: nothing of the group is left */
+    }
+    return st;
+}
+
 /* What one child reports. */
 struct outcome {
     int status; /* VPASS, VFAIL, VSKIP */
@@ -87,31 +135,49 @@ static struct outcome run_child(const struct options *o, const struct vpattern *
     struct outcome out = {VFAIL, ""};
     memset(sh, 0, sizeof *sh);
     fflush(NULL); /* the child must not flush our buffers a second time */
+    double limit = run_limit(o, c);
+    pid_t parent = getpid();
     uint64_t t0 = cpat_now_ns();
     pid_t pid = fork();
     if (pid < 0)
         cpat_die("fork", errno);
     if (pid == 0) {
-        struct vrun r = {p->name, im->name, c->id, im->ops, threads, o->seconds, seed, sh};
+        /* Its own group (set here and in the parent, whichever runs first),
+         * before the check can fork; and death with the runner, unless the
+         * runner is gone already (the classic race of PR_SET_PDEATHSIG). */
+        setpgid(0, 0);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(VFAIL);
+        struct vrun r = {.pattern = p->name,
+                         .impl = im->name,
+                         .check = c->id,
+                         .ops = im->ops,
+                         .threads = threads,
+                         .seconds = o->seconds,
+                         .seed = seed,
+                         .sh = sh,
+                         .stall = o->stall};
         /* exit(), not _exit(): a sanitizer reports at exit through its status. */
         exit(c->run(&r));
     }
-    uint64_t last = 0, last_change = t0;
-    int st;
+    if (setpgid(pid, pid) != 0 && errno != EACCES && errno != ESRCH)
+        cpat_die("setpgid", errno);
+    uint64_t last = 0, last_change = t0, now;
     for (;;) {
-        pid_t w = waitpid(pid, &st, WNOHANG);
-        if (w == pid)
+        /* WNOWAIT: an ended child stays a zombie, so its group id cannot be
+         * reused before kill_group() has killed what is left of the group. */
+        siginfo_t si = {.si_pid = 0};
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 && errno != EINTR)
+            cpat_die("waitid", errno);
+        now = cpat_now_ns();
+        if (si.si_pid == pid)
             break;
-        if (w < 0 && errno != EINTR)
-            cpat_die("waitpid", errno);
-        uint64_t now = cpat_now_ns();
         uint64_t prog = atomic_load_explicit(&sh->progress, memory_order_relaxed);
         if (prog != last) {
             last = prog;
             last_change = now;
         } else if (now - last_change > (uint64_t)(o->stall * 1e9)) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
+            kill_group(pid);
             /* A check that failed and then hung (its threads stuck behind
              * the broken variant) still says why it failed. */
             snprintf(out.why, sizeof out.why,
@@ -121,10 +187,20 @@ static struct outcome run_child(const struct options *o, const struct vpattern *
             *elapsed = (now - t0) / 1e9;
             return out;
         }
+        if (now - t0 > (uint64_t)(limit * 1e9)) {
+            kill_group(pid);
+            snprintf(out.why, sizeof out.why,
+                     "time limit: still running after %.0f s, %" PRIu64
+                     " steps (a livelock, or --seconds too long for --limit)%s%s",
+                     limit, prog, sh->fail[0] ? "; before it: " : "", sh->fail);
+            *elapsed = (now - t0) / 1e9;
+            return out;
+        }
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    *elapsed = (cpat_now_ns() - t0) / 1e9;
+    *elapsed = (now - t0) / 1e9;
+    int st = kill_group(pid);
     if (WIFEXITED(st) && (WEXITSTATUS(st) == VPASS || WEXITSTATUS(st) == VSKIP)) {
         out.status = WEXITSTATUS(st);
         snprintf(out.why, sizeof out.why, "%s", sh->note);
@@ -187,32 +263,62 @@ static int verify_impl(const struct options *o, const struct vpattern *p, const 
     return failures;
 }
 
+/* ctest's TIMEOUT, the last resort should the runner itself hang: seconds
+ * instead of ctest's 600, yet never before the watchdog has reported a
+ * hang.  A (variant, check) test: twice its expected time (release and
+ * TSan run ~0.3 s per thread count, M4 and R3 ~1.2 s and ~3.6 s), plus one
+ * run killed at its time limit.  A pattern's mutants: every check of every
+ * mutant that runs, each mutant caught by one stall at most (most stop at
+ * their first check, so this is a bound already), plus one time limit.
+ * Measured at 4-8x the normal time of each test. */
+#define CTEST_TIMEOUT_FLOOR_S 10
+
+static int ctest_timeout(double s) {
+    return s < CTEST_TIMEOUT_FLOOR_S ? CTEST_TIMEOUT_FLOOR_S : (int)s + 1;
+}
+
 static int emit_ctest(const struct options *o) {
     FILE *f = fopen(o->emit_ctest, "w");
     if (!f) {
         fprintf(stderr, "cpat-verify: cannot write %s: %s\n", o->emit_ctest, strerror(errno));
         return 2;
     }
+    /* The options of the tests written below: --seconds 0.3, and --stall 3
+     * for the mutants; thread counts and the default stall are this run's. */
+    struct options t = *o, tm = *o;
+    t.seconds = tm.seconds = 0.3;
+    tm.stall = 3;
     for (size_t pi = 0; pi < NPATTERNS; pi++) {
         const struct vpattern *p = patterns[pi];
         struct vimpl im[MAX_IMPLS];
         size_t n = p->impls(im, MAX_IMPLS, false);
         for (size_t i = 0; i < n; i++)
             for (size_t ci = 0; ci < p->nchecks; ci++) {
+                const struct vcheck *c = &p->checks[ci];
                 fprintf(f,
                         "add_test(verify.%s.%s.%s \"%s\" --pattern %s --impl %s --check %s"
-                        " --seconds 0.3)\n",
-                        p->name, im[i].name, p->checks[ci].id, o->self, p->name, im[i].name,
-                        p->checks[ci].id);
+                        " --seconds %g)\n",
+                        p->name, im[i].name, c->id, o->self, p->name, im[i].name, c->id, t.seconds);
                 fprintf(f,
                         "set_tests_properties(verify.%s.%s.%s PROPERTIES LABELS verify"
-                        " SKIP_RETURN_CODE 77 TIMEOUT 600)\n",
-                        p->name, im[i].name, p->checks[ci].id);
+                        " SKIP_RETURN_CODE 77 TIMEOUT %d)\n",
+                        p->name, im[i].name, c->id,
+                        ctest_timeout(2 * check_expect(&t, c) + run_limit(&t, c)));
             }
-        fprintf(f, "add_test(mutants.%s \"%s\" --pattern %s --mutants --seconds 0.3 --stall 3)\n",
-                p->name, o->self, p->name);
-        fprintf(f, "set_tests_properties(mutants.%s PROPERTIES LABELS mutants TIMEOUT 600)\n",
-                p->name);
+        double all = 0, one = 0, longest = 0;
+        for (size_t ci = 0; ci < p->nchecks; ci++) {
+            one += check_expect(&tm, &p->checks[ci]);
+            if (run_limit(&tm, &p->checks[ci]) > longest)
+                longest = run_limit(&tm, &p->checks[ci]);
+        }
+        n = p->impls(im, MAX_IMPLS, true);
+        for (size_t i = 0; i < n; i++)
+            if (!im[i].tsan_only || CPAT_TSAN)
+                all += one + tm.stall;
+        fprintf(f, "add_test(mutants.%s \"%s\" --pattern %s --mutants --seconds %g --stall %g)\n",
+                p->name, o->self, p->name, tm.seconds, tm.stall);
+        fprintf(f, "set_tests_properties(mutants.%s PROPERTIES LABELS mutants TIMEOUT %d)\n",
+                p->name, ctest_timeout(all + longest));
     }
     return fclose(f) == 0 ? 0 : 2;
 }
@@ -244,13 +350,19 @@ int main(int argc, char **argv) {
         if (o.nthreads == 0 || defaults[i] > o.threads[o.nthreads - 1])
             o.threads[o.nthreads++] = defaults[i];
 
-    static const struct option longopts[] = {
-        {"pattern", required_argument, 0, 'p'}, {"impl", required_argument, 0, 'i'},
-        {"check", required_argument, 0, 'c'},   {"threads", required_argument, 0, 't'},
-        {"seconds", required_argument, 0, 's'}, {"seed", required_argument, 0, 'S'},
-        {"stall", required_argument, 0, 'w'},   {"mutants", no_argument, 0, 'm'},
-        {"list", no_argument, 0, 'l'},          {"emit-ctest", required_argument, 0, 'e'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"pattern", required_argument, 0, 'p'},
+                                             {"impl", required_argument, 0, 'i'},
+                                             {"check", required_argument, 0, 'c'},
+                                             {"threads", required_argument, 0, 't'},
+                                             {"seconds", required_argument, 0, 's'},
+                                             {"seed", required_argument, 0, 'S'},
+                                             {"stall", required_argument, 0, 'w'},
+                                             {"mutants", no_argument, 0, 'm'},
+                                             {"list", no_argument, 0, 'l'},
+                                             {"emit-ctest", required_argument, 0, 'e'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {"limit", required_argument, 0, 'L'},
+                                             {0, 0, 0, 0}};
     for (int ch; (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
         char *end;
         switch (ch) {
@@ -270,14 +382,17 @@ int main(int argc, char **argv) {
             }
             break;
         case 's':
-        case 'w': {
+        case 'w':
+        case 'L': {
             double v = strtod(optarg, &end);
             if (*end || !(v > 0 && v <= 3600)) {
                 fprintf(stderr, "cpat-verify: --%s wants seconds in (0, 3600]\n",
-                        ch == 's' ? "seconds" : "stall");
+                        ch == 's'   ? "seconds"
+                        : ch == 'w' ? "stall"
+                                    : "limit");
                 return 2;
             }
-            *(ch == 's' ? &o.seconds : &o.stall) = v;
+            *(ch == 's' ? &o.seconds : ch == 'w' ? &o.stall : &o.limit) = v;
             break;
         }
         case 'S':
@@ -315,6 +430,10 @@ int main(int argc, char **argv) {
     if (o.emit_ctest)
         return emit_ctest(&o);
 
+    /* What a check forks becomes ours when the check's child dies, so that
+     * kill_group() can reap it: nothing outlives its check. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        cpat_die("prctl(PR_SET_CHILD_SUBREAPER)", errno);
     struct vshared *sh =
         mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED)
@@ -324,10 +443,15 @@ int main(int argc, char **argv) {
         printf("%s%d", i ? "," : " ", o.threads[i]);
     printf("%s\n", CPAT_TSAN ? " (ThreadSanitizer build)" : "");
 
+    /* "selftest", the runner's own checks, is run only when named. */
+    static const struct vpattern *const selftest[] = {&vpattern_selftest};
+    bool self = o.pattern && strcmp(o.pattern, "selftest") == 0;
+    const struct vpattern *const *run = self ? selftest : patterns;
+    size_t nrun = self ? 1 : NPATTERNS;
     struct tally t = {0, 0, 0};
     bool matched_pattern = false, matched_impl = false;
-    for (size_t pi = 0; pi < NPATTERNS; pi++) {
-        const struct vpattern *p = patterns[pi];
+    for (size_t pi = 0; pi < nrun; pi++) {
+        const struct vpattern *p = run[pi];
         if (o.pattern && strcmp(o.pattern, p->name) != 0)
             continue;
         matched_pattern = true;
