@@ -64,6 +64,17 @@ const struct cpat_chan_ops *cpat_chan_find(const char *name) {
     return NULL;
 }
 
+/* One context family per blocking channel family (its Done's). */
+const struct cpat_context_ops *const cpat_context_registry[] = {
+    &cpat_context_pthread_ops, &cpat_context_atomic_ops, &cpat_context_futex_ops, NULL};
+
+const struct cpat_context_ops *cpat_context_find(const char *name) {
+    for (const struct cpat_context_ops *const *o = cpat_context_registry; *o; o++)
+        if (strcmp((*o)->name, name) == 0)
+            return *o;
+    return NULL;
+}
+
 #define CPAT_CACHE_LINE 64
 
 void *cpat_obj_new(size_t size, size_t align) {

@@ -3,6 +3,7 @@
 #define CPAT_H
 
 #include "cpat/chan.h"
+#include "cpat/context.h"
 #include "cpat/error.h"
 #include "cpat/mutex.h"
 #include "cpat/once.h"

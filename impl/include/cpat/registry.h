@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "cpat/chan.h"
+#include "cpat/context.h"
 #include "cpat/mutex.h"
 #include "cpat/once.h"
 #include "cpat/rwlock.h"
@@ -28,6 +29,9 @@ const struct cpat_waitgroup_ops *cpat_waitgroup_find(const char *name);
 
 extern const struct cpat_chan_ops *const cpat_chan_registry[];
 const struct cpat_chan_ops *cpat_chan_find(const char *name);
+
+extern const struct cpat_context_ops *const cpat_context_registry[];
+const struct cpat_context_ops *cpat_context_find(const char *name);
 
 /* Zeroed storage for one object of a table's size and alignment, padded to
  * whole cache lines so neighbours never share one; free with free(). */
