@@ -72,6 +72,7 @@ struct vpattern {
 };
 
 extern const struct vpattern vpattern_mutex, vpattern_rwlock, vpattern_once, vpattern_waitgroup;
+extern const struct vpattern vpattern_chan;
 /* The runner's own test (verify/selftest.sh): never listed, never emitted. */
 extern const struct vpattern vpattern_selftest;
 

@@ -33,7 +33,7 @@
 #include "harness.h"
 
 static const struct vpattern *const patterns[] = {&vpattern_mutex, &vpattern_rwlock, &vpattern_once,
-                                                  &vpattern_waitgroup};
+                                                  &vpattern_waitgroup, &vpattern_chan};
 #define NPATTERNS         (sizeof patterns / sizeof patterns[0])
 #define MAX_IMPLS         64
 #define MAX_THREAD_COUNTS 16

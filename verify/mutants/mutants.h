@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "cpat/chan.h"
 #include "cpat/mutex.h"
 #include "cpat/once.h"
 #include "cpat/rwlock.h"
@@ -43,5 +44,13 @@ struct vmutant_waitgroup {
 };
 
 extern const struct vmutant_waitgroup vmutants_waitgroup[]; /* ends with {NULL} */
+
+struct vmutant_chan {
+    const struct cpat_chan_ops *ops;
+    bool tsan_only;
+    const char *caught_by;
+};
+
+extern const struct vmutant_chan vmutants_chan[]; /* ends with {NULL} */
 
 #endif
