@@ -45,10 +45,14 @@ static const size_t CAPS[] = {0, 1, 7, 1024};
  * try-operation must not wait (a generous bound, never a speed test). */
 #define TRY_BUDGET_NS  ((CPAT_TSAN ? 50u : 10u) * 1000000ull)
 /* How long a woken thread may take to return before a check calls the
- * wake-up lost (it says so, where the watchdog would only say "hang"). */
-#define WAKE_BUDGET_NS (2 * VERIFY_WAIT_BUDGET_NS)
+ * wake-up lost (it says so, where the watchdog would only say "hang"):
+ * twice the wait budget, but well inside the watchdog's stall budget. */
+static uint64_t wake_budget_ns(const struct vrun *r) {
+    uint64_t b = 2 * VERIFY_WAIT_BUDGET_NS, stall = (uint64_t)(r->stall * 0.6e9);
+    return stall && stall < b ? stall : b;
+}
 /* Polls of a try-operation before the polled form blocks. */
-#define POLLS          64
+#define POLLS 64
 
 static void sleep_us(long us) {
     struct timespec ts = {us / 1000000, us % 1000000 * 1000};
@@ -1123,11 +1127,11 @@ static void c3_sender(struct vthread *t, struct c3 *s, struct c3pair *p) {
         if (s->k.ecap == 0) {
             uint64_t t0 = cpat_now_ns();
             while ((e = ops->trysend(p->ch, y)) == EAGAIN) {
-                if (cpat_now_ns() - t0 > WAKE_BUDGET_NS) {
+                if (cpat_now_ns() - t0 > wake_budget_ns(t->r)) {
                     vfail(t->r,
                           "trysend on an unbuffered channel returned EAGAIN for %.0f ms "
                           "while a receiver was blocked in recv",
-                          WAKE_BUDGET_NS / 1e6);
+                          wake_budget_ns(t->r) / 1e6);
                     return;
                 }
                 sched_yield();
@@ -1501,13 +1505,14 @@ static void c5_closer(struct vthread *t, struct c5 *s) {
         int e = ops->close(s->ch);
         if (e)
             vfail(t->r, "close of an open channel returned %d (%s)", e, cpat_strerror(e));
-        if (s->kind != C5_M && !vfailed(t->r) && !await_ge(t->r, &s->out, others, WAKE_BUDGET_NS)) {
+        if (s->kind != C5_M && !vfailed(t->r) &&
+            !await_ge(t->r, &s->out, others, wake_budget_ns(t->r))) {
             if (!vfailed(t->r))
                 vfail(t->r, "close woke %d of %d threads blocked %s within %.0f ms (cap %zu)",
                       atomic_load(&s->out), others,
                       s->kind == C5_R ? "receiving from an empty channel"
                                       : "sending into a full channel",
-                      WAKE_BUDGET_NS / 1e6, s->k.ecap);
+                      wake_budget_ns(t->r) / 1e6, s->k.ecap);
             return; /* the others stay blocked: the runner reports the failure */
         }
         if (!vfailed(t->r))
@@ -2040,7 +2045,7 @@ static void s3_selector(struct vthread *t, struct s3 *s) {
 /* One value (or, by select, one of several) from waker t. */
 static void s3_deliver(struct vthread *t, struct s3 *s) {
     const struct cpat_chan_ops *ops = s->k.ops;
-    uint64_t deadline = cpat_now_ns() + WAKE_BUDGET_NS;
+    uint64_t deadline = cpat_now_ns() + wake_budget_ns(t->r);
     if (s->mode == S3_SELECT_SEND) {
         struct cpat_select_case cs[3];
         uint64_t seq[3];
@@ -2115,7 +2120,7 @@ static void s3_thread(struct vthread *t) {
             sleep_us(1000); /* let them park */
             for (int i = t->index; i < s->selectors + s->extra; i += s->wakers)
                 s3_deliver(t, s);
-            if (t->index == 0 && !await_ge(t->r, &s->out, s->selectors, WAKE_BUDGET_NS)) {
+            if (t->index == 0 && !await_ge(t->r, &s->out, s->selectors, wake_budget_ns(t->r))) {
                 if (!vfailed(t->r)) {
                     size_t held = 0;
                     for (int j = 0; j < s->n; j++)
@@ -2124,7 +2129,7 @@ static void s3_thread(struct vthread *t) {
                           "%d of %d selects blocked on %d channels returned within %.0f ms of "
                           "%d values being sent to them; the channels hold %zu (cap %zu): a "
                           "lost wake-up, or a select that took two values",
-                          atomic_load(&s->out), s->selectors, s->n, WAKE_BUDGET_NS / 1e6,
+                          atomic_load(&s->out), s->selectors, s->n, wake_budget_ns(t->r) / 1e6,
                           s->selectors + s->extra, held, s->k.ecap);
                 }
                 s->released = true; /* let them go: they return EPIPE */
