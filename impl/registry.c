@@ -75,6 +75,29 @@ const struct cpat_context_ops *cpat_context_find(const char *name) {
     return NULL;
 }
 
+/* One seed pool and one fan per blocking channel family, and the
+ * work-stealing pool. */
+const struct cpat_pool_ops *const cpat_pool_registry[] = {
+    &cpat_pool_pthread_ops, &cpat_pool_atomic_ops, &cpat_pool_futex_ops, &cpat_pool_steal_ops,
+    NULL};
+
+const struct cpat_pool_ops *cpat_pool_find(const char *name) {
+    for (const struct cpat_pool_ops *const *o = cpat_pool_registry; *o; o++)
+        if (strcmp((*o)->name, name) == 0)
+            return *o;
+    return NULL;
+}
+
+const struct cpat_fan_ops *const cpat_fan_registry[] = {&cpat_fan_pthread_ops, &cpat_fan_atomic_ops,
+                                                        &cpat_fan_futex_ops, NULL};
+
+const struct cpat_fan_ops *cpat_fan_find(const char *name) {
+    for (const struct cpat_fan_ops *const *o = cpat_fan_registry; *o; o++)
+        if (strcmp((*o)->name, name) == 0)
+            return *o;
+    return NULL;
+}
+
 #define CPAT_CACHE_LINE 64
 
 void *cpat_obj_new(size_t size, size_t align) {

@@ -7,6 +7,7 @@
 #include "cpat/error.h"
 #include "cpat/mutex.h"
 #include "cpat/once.h"
+#include "cpat/pool.h"
 #include "cpat/registry.h"
 #include "cpat/rwlock.h"
 #include "cpat/waitgroup.h"

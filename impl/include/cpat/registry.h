@@ -10,6 +10,7 @@
 #include "cpat/context.h"
 #include "cpat/mutex.h"
 #include "cpat/once.h"
+#include "cpat/pool.h"
 #include "cpat/rwlock.h"
 #include "cpat/waitgroup.h"
 
@@ -32,6 +33,12 @@ const struct cpat_chan_ops *cpat_chan_find(const char *name);
 
 extern const struct cpat_context_ops *const cpat_context_registry[];
 const struct cpat_context_ops *cpat_context_find(const char *name);
+
+extern const struct cpat_pool_ops *const cpat_pool_registry[];
+const struct cpat_pool_ops *cpat_pool_find(const char *name);
+
+extern const struct cpat_fan_ops *const cpat_fan_registry[];
+const struct cpat_fan_ops *cpat_fan_find(const char *name);
 
 /* Zeroed storage for one object of a table's size and alignment, padded to
  * whole cache lines so neighbours never share one; free with free(). */
