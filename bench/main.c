@@ -83,6 +83,7 @@ static void context(void) {
     LIST_KINDS(cpat_once_registry)
     LIST_KINDS(cpat_waitgroup_registry)
     LIST_KINDS(cpat_chan_registry)
+    LIST_KINDS(cpat_context_registry)
     cpat_bench_context("cpat_impl_kinds", buf);
 }
 
@@ -147,6 +148,7 @@ int main(int argc, char **argv) {
     register_once(&ts);
     register_waitgroup(&ts);
     register_chan(&ts);
+    register_context(&ts);
     if (cpat_bench_run() == 0) {
         fprintf(stderr, "cpat-bench: no benchmark matched the filter\n");
         return 1;
