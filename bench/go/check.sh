@@ -44,7 +44,7 @@ check "go vet clean" sh -c "cd '$here' && go vet ."
 
 names=$("$bin" -list)
 check "-list prints names" test -n "$names"
-bad=$(printf '%s\n' "$names" | grep -vE '^[a-z]+\.[a-z_]+/go(/[a-z_]+:[0-9]+)?$' || true)
+bad=$(printf '%s\n' "$names" | grep -vE '^[a-z]+\.[a-z_]+/go(/[a-z_]+:[a-z0-9]+)*$' || true)
 check "-list names are <workload>/go[/<param>:<value>]" test -z "$bad"
 
 if ! "$bin" -threads 1,2 -benchtime 2ms -repetitions 2 -out "$json" 2>"$build/go-peer-check.log"; then
@@ -73,7 +73,7 @@ jqc "every entry has name, threads, real_time, cpu_time, time_unit ns" \
 	'all(.benchmarks[]; (.name | type == "string") and (.threads | type == "number" and . >= 1)
 	 and (.real_time | type == "number") and (.cpu_time | type == "number") and .time_unit == "ns")'
 jqc "names end in /real_time/threads:N" \
-	'all(.benchmarks[]; .run_name | test("^[a-z]+\\.[a-z_]+/go(/[a-z_]+:[0-9]+)?/real_time/threads:[0-9]+$"))'
+	'all(.benchmarks[]; .run_name | test("^[a-z]+\\.[a-z_]+/go(/[a-z_]+:[a-z0-9]+)*/real_time/threads:[0-9]+$"))'
 jqc "threads field matches the name" \
 	'all(.benchmarks[]; . as $b | $b.run_name | endswith("/threads:\($b.threads)"))'
 jqc "every repetition has real_time > 0 and items_per_second > 0" \

@@ -19,8 +19,12 @@ func contextBenches() []bench {
 	return append(out,
 		bench{workload: "context.common_parent_cancel", run: contextCommonParentCancel},
 		bench{workload: "context.cancel_latency", run: contextCancelLatency},
-		bench{workload: "context.deadline_overshoot", run: contextDeadlineOvershoot},
-		bench{workload: "context.process_with_timeout", run: contextProcessWithTimeout},
+		// wait:done: blocked on <-ctx.Done() alone, as the C twin of that name.
+		bench{workload: "context.deadline_overshoot", param: "wait:done", run: contextDeadlineOvershoot},
+		bench{workload: "context.process_with_timeout", param: "work_us:10/timeout_us:1000",
+			run: func(b *B) { contextProcessWithTimeout(b, 100, time.Millisecond) }},
+		bench{workload: "context.process_with_timeout", param: "work_us:1000/timeout_us:10",
+			run: func(b *B) { contextProcessWithTimeout(b, 10000, 10*time.Microsecond) }},
 	)
 }
 
@@ -31,10 +35,6 @@ const (
 	withTimeoutBatch   = 10
 
 	overshootTimeout = 100 * time.Microsecond // context.deadline_overshoot
-
-	// context.process_with_timeout: work of 10 us raced against 1 ms.
-	processWork    = 100 // units of ~100 ns
-	processTimeout = time.Millisecond
 )
 
 // contextWithTimeout is BenchmarkWithTimeout/concurrency=40: one op = one
@@ -210,16 +210,17 @@ func processWithTimeout(ctx context.Context, timeout time.Duration, units int) (
 	}
 }
 
-// contextProcessWithTimeout: one op = one processWithTimeout call (10 us of
-// work against a 1 ms timeout, so the work wins). Counter timeouts = the
-// fraction of calls the timeout won.
-func contextProcessWithTimeout(b *B) {
+// contextProcessWithTimeout: one op = one processWithTimeout call (units of
+// ~100 ns of work against the timeout: 10 us against 1 ms, the work wins;
+// 1 ms against 10 us, the timeout does). Counter timeouts = the fraction of
+// calls the timeout won.
+func contextProcessWithTimeout(b *B, units int, timeout time.Duration) {
 	share := perGoroutine(b)
 	var timeouts atomic.Int64
 	parallel(b.T, func(int) {
 		var acc uint64
 		for i := int64(0); i < share; i++ {
-			r, err := processWithTimeout(context.Background(), processTimeout, processWork)
+			r, err := processWithTimeout(context.Background(), timeout, units)
 			if err != nil {
 				timeouts.Add(1)
 			}
