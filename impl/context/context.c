@@ -311,19 +311,62 @@ static void detach(struct cpat_ctx *c) {
     cpat_ctx_unlock(a);
 }
 
+/* Until whoever cancelled k has finished with k's subtree (it is busy
+ * closing channels and walking a list: it will not take long). */
+static void wait_settled(struct cpat_ctx *k) {
+    /* Acquire pairs with the canceller's release store of settled. */
+    for (uint32_t i = 0; !atomic_load_explicit(&k->settled, memory_order_acquire); i++)
+        cpat_poll_wait(i, 64);
+}
+
 void cpat_ctx_cancel_with(struct cpat_ctx *c, int err, int cause) {
     struct cpat_ctx *work = NULL;
-    if (!cancel_one(c, err, cause, &work))
+    if (!cancel_one(c, err, cause, &work)) {
+        wait_settled(c); /* another canceller's: return when it is done */
         return;
+    }
     detach(c);
     /* Descendants, with a work list instead of recursion: each taken with
-     * a reference, cancelled (queueing its own children), released. */
+     * a reference and cancelled (queueing its own children).  One that
+     * another canceller got to first is that canceller's to finish: we
+     * wait for it at the end.  Waits only ever point down the tree, into
+     * subtrees we did not enter, so they cannot form a cycle. */
+    struct cpat_ctx *mine = NULL, **foreign = NULL;
+    size_t nforeign = 0, capforeign = 0;
     while (work) {
         struct cpat_ctx *k = work;
         work = k->work_next;
-        cancel_one(k, err, c->cause, &work);
+        if (cancel_one(k, err, c->cause, &work)) {
+            k->done_next = mine;
+            mine = k;
+            continue;
+        }
+        if (nforeign == capforeign) {
+            size_t cap = capforeign ? 2 * capforeign : 8;
+            struct cpat_ctx **f = realloc(foreign, cap * sizeof *f);
+            if (!f) { /* no memory for the list: wait for this one now */
+                wait_settled(k);
+                cpat_ctx_unref(k);
+                continue;
+            }
+            foreign = f;
+            capforeign = cap;
+        }
+        foreign[nforeign++] = k;
+    }
+    for (size_t i = 0; i < nforeign; i++) {
+        wait_settled(foreign[i]);
+        cpat_ctx_unref(foreign[i]);
+    }
+    free(foreign);
+    /* Release: pairs with wait_settled's acquire. */
+    while (mine) {
+        struct cpat_ctx *k = mine;
+        mine = k->done_next;
+        atomic_store_explicit(&k->settled, true, memory_order_release);
         cpat_ctx_unref(k);
     }
+    atomic_store_explicit(&c->settled, true, memory_order_release);
 }
 
 void cpat_ctx_cancel(cpat_ctx *c) {

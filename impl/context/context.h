@@ -72,6 +72,11 @@ struct cpat_ctx {
     struct cpat_ctx *children, *sib_prev, *sib_next;
     bool in_list;
     struct cpat_ctx *work_next; /* a canceller's work list */
+    struct cpat_ctx *done_next; /* the list of what that canceller cancelled */
+    /* Set (release) by the canceller that set Err, once the context and
+     * every descendant have Done closed: a later cancel() of it waits for
+     * this, so that when any cancel() returns the subtree is done (X1). */
+    _Atomic bool settled;
     struct cpat_ctx_after *afters;
     _Atomic size_t heap_idx; /* timer heap position + 1; 0 not in the heap */
 };
