@@ -31,8 +31,8 @@
  *       fmt.Println("sum of squares 1..1000 =", sum)
  *   }
  *
- * A goroutine is a thread here (detached: the channels say when each one
- * is done), a closure a small struct, and `for v := range c` is
+ * A goroutine is a thread here, a closure a small struct, and
+ * `for v := range c` is
  * `while (recv(c, &v) == 0)`: recv returns EPIPE once c is closed and
  * drained.  Values are void *, so ints travel as intptr_t. */
 #include <pthread.h>
@@ -45,18 +45,29 @@
 
 typedef struct cpat_chan_futex chan;
 
+/* Go's garbage collector frees channels and goroutines; here every one is
+ * recorded, and main joins and frees them all at the end (cleanup()). */
+static chan *chans[16];
+static pthread_t threads[16];
+static int nchans, nthreads;
+
 static chan *make_chan(void) {
     chan *c;
-    if (cpat_chan_futex_make(&c, 0)) /* unbuffered, as make(chan int) */
+    if (nchans == 16 || cpat_chan_futex_make(&c, 0)) /* unbuffered, as make(chan int) */
         abort();
-    return c;
+    return chans[nchans++] = c;
 }
 
 static void go(void *(*fn)(void *), void *arg) {
-    pthread_t t;
-    if (pthread_create(&t, NULL, fn, arg))
+    if (nthreads == 16 || pthread_create(&threads[nthreads++], NULL, fn, arg))
         abort();
-    pthread_detach(t);
+}
+
+static void cleanup(void) {
+    while (nthreads)
+        pthread_join(threads[--nthreads], NULL);
+    while (nchans)
+        cpat_chan_futex_destroy(chans[--nchans]);
 }
 
 struct gen_args {
@@ -123,9 +134,11 @@ static void *close_after_wait(void *p) {
     free(a);
     return NULL;
 }
+static struct cpat_waitgroup_futex wg_storage; /* fan_in's wg, as Go's escapes to the heap */
+
 static chan *fan_in(chan **ins, int n) {
     chan *out = make_chan();
-    struct cpat_waitgroup_futex *wg = malloc(sizeof *wg); /* lives as long as the program */
+    struct cpat_waitgroup_futex *wg = &wg_storage;
     cpat_waitgroup_futex_init(wg);
     cpat_waitgroup_futex_add(wg, n);
     for (int i = 0; i < n; i++) {
@@ -142,9 +155,12 @@ static chan *fan_in(chan **ins, int n) {
 int main(void) {
     intptr_t sum = 0;
     void *v;
-    chan *merged = fan_in(fan_out(gen(1000), 4), 4);
+    chan **outs = fan_out(gen(1000), 4);
+    chan *merged = fan_in(outs, 4);
     while (cpat_chan_futex_recv(merged, &v) == 0)
         sum += (intptr_t)v;
+    cleanup();
+    free(outs);
     printf("sum of squares 1..1000 = %ld\n", (long)sum);
     return sum == 333833500 ? 0 : 1;
 }
