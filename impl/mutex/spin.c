@@ -13,5 +13,5 @@ void cpat_mutex_spin_lock_slow(struct cpat_mutex_spin *m) {
     }
 }
 
-CPAT_MUTEX_OPS(spin, "variant", CPAT_MUTEX_DETECTS_BAD_UNLOCK,
-               "test-and-test-and-set, exponential backoff, yields at the cap");
+CPAT_MUTEX_OPS(spin, "variant", CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_UNBOUNDED,
+               "test-and-test-and-set, exponential backoff, yields at the cap; no bounded wait");
