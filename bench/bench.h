@@ -23,6 +23,7 @@ void register_once(const struct thread_sets *ts);
 void register_waitgroup(const struct thread_sets *ts);
 void register_chan(const struct thread_sets *ts);
 void register_context(const struct thread_sets *ts);
+void register_pool(const struct thread_sets *ts);
 
 /* Registers fn under the name printf makes of fmt and what follows. */
 __attribute__((format(printf, 5, 6))) static inline void

@@ -84,6 +84,8 @@ static void context(void) {
     LIST_KINDS(cpat_waitgroup_registry)
     LIST_KINDS(cpat_chan_registry)
     LIST_KINDS(cpat_context_registry)
+    LIST_KINDS(cpat_pool_registry)
+    LIST_KINDS(cpat_fan_registry)
     cpat_bench_context("cpat_impl_kinds", buf);
 }
 
@@ -149,6 +151,7 @@ int main(int argc, char **argv) {
     register_waitgroup(&ts);
     register_chan(&ts);
     register_context(&ts);
+    register_pool(&ts);
     if (cpat_bench_run() == 0) {
         fprintf(stderr, "cpat-bench: no benchmark matched the filter\n");
         return 1;
