@@ -1354,9 +1354,11 @@ static void c4_closer(struct vthread *t, struct c4 *s) {
             return;
         }
         if (!s->before) { /* sent while the receivers receive, then closed */
-            for (size_t i = 0; i < s->n; i++)
+            for (size_t i = 0; i < s->n; i++) {
                 if (send_wait(t, &s->k, s->ch, pack(0, 0, i), pick_how(t, ops)))
                     break;
+                vnoise(t);
+            }
             int r = ops->close(s->ch);
             if (r)
                 vfail(t->r, "close of an open channel returned %d", r);
@@ -1405,6 +1407,7 @@ static void c4_receiver(struct vthread *t, struct c4 *s) {
             }
             last = id.seq + 1;
             atomic_fetch_add(&s->got[id.seq], 1);
+            vnoise(t);
         }
         if (!vfailed(t->r))
             closed_stays(t, &s->k, s->ch, true);
