@@ -233,8 +233,11 @@ static inline int cpat_chan_atomic_recv_until(struct cpat_chan_atomic *ch, void 
 static inline size_t cpat_chan_atomic_len(struct cpat_chan_atomic *ch) {
     if (!ch->cap)
         return 0;
+    /* tail first: it is <= head + cap when read, and head only grows, so
+     * the difference never exceeds the capacity (read the other way round,
+     * sends after the head read would count). */
+    uint64_t t = atomic_load_explicit(&ch->tail, memory_order_acquire) & ~CPAT_CHAN_ATOMIC_CLOSED;
     uint64_t h = atomic_load_explicit(&ch->head, memory_order_relaxed);
-    uint64_t t = atomic_load_explicit(&ch->tail, memory_order_relaxed) & ~CPAT_CHAN_ATOMIC_CLOSED;
     return t > h ? (size_t)(t - h) : 0;
 }
 
