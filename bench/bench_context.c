@@ -334,18 +334,6 @@ static struct pwt_worker {
     uint64_t cpu_ns, csw; /* its CPU time and context switches from its first job */
 } pwt_workers[RUN_MAX_THREADS];
 
-static uint64_t thread_cpu_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t thread_csw(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_THREAD, &ru);
-    return (uint64_t)(ru.ru_nvcsw + ru.ru_nivcsw);
-}
-
 static void *pwt_worker_main(void *arg) {
     struct pwt_worker *w = arg;
     /* Not bound to its caller's PU (pthread_create copied that binding):
@@ -365,8 +353,8 @@ static void *pwt_worker_main(void *arg) {
     while (w->chan->recv(w->jobs, &v) == 0) { /* EPIPE: its caller is done */
         struct pwt_job *j = v;
         if (first) { /* before it, it waited for the clock to start */
-            w->cpu_ns = thread_cpu_ns();
-            w->csw = thread_csw();
+            w->cpu_ns = run_cpu_ns(false);
+            w->csw = run_csw(false);
             first = false;
         }
         uint64_t acc = 0;
@@ -376,8 +364,8 @@ static void *pwt_worker_main(void *arg) {
         pwt_job_drop(j);
     }
     if (!first) {
-        w->cpu_ns = thread_cpu_ns() - w->cpu_ns;
-        w->csw = thread_csw() - w->csw;
+        w->cpu_ns = run_cpu_ns(false) - w->cpu_ns;
+        w->csw = run_csw(false) - w->csw;
     }
     return NULL;
 }

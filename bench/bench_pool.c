@@ -74,18 +74,6 @@ static struct {
     long live0;        /* contexts alive before the run */
 } drv;
 
-static uint64_t process_cpu_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t process_csw(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (uint64_t)(ru.ru_nvcsw + ru.ru_nivcsw);
-}
-
 /* Thread 0: binds itself to the PUs of the run's threads first..first+T-1
  * (wrapping, as pin.h), so that the threads it starts (which copy its
  * binding) share those T PUs, as Go's goroutines share GOMAXPROCS = T Ps.
@@ -130,8 +118,8 @@ static bool drv_begin(cpat_bench_state *st, unsigned what, bool confine, uint64_
         run_finish(&run, st);
         return false;
     }
-    drv.cpu0 = process_cpu_ns();
-    drv.csw0 = process_csw();
+    drv.cpu0 = run_cpu_ns(true);
+    drv.csw0 = run_csw(true);
     drv.deadline = run.slot[0].deadline_ns;
     *n *= (uint64_t)cpat_bench_threads(st);
     if (confine)
@@ -144,8 +132,8 @@ static bool drv_begin(cpat_bench_state *st, unsigned what, bool confine, uint64_
 static void drv_end(cpat_bench_state *st, uint64_t ops, bool capped) {
     drv_unconfine();
     run_stop(&run, 0, ops);
-    run.slot[0].cpu_ns = process_cpu_ns() - drv.cpu0;
-    run.slot[0].csw = process_csw() - drv.csw0;
+    run.slot[0].cpu_ns = run_cpu_ns(true) - drv.cpu0;
+    run.slot[0].csw = run_csw(true) - drv.csw0;
     run.slot[0].capped |= capped;
     run_finish(&run, st);
 }

@@ -49,15 +49,15 @@ void run_barrier_wait(struct run_barrier *b, int n) {
     atomic_fetch_sub_explicit(&b->sleepers, 1, memory_order_relaxed);
 }
 
-static uint64_t thread_cpu_ns(void) {
+uint64_t run_cpu_ns(bool process) {
     struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    clock_gettime(process ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t thread_csw(void) {
+uint64_t run_csw(bool process) {
     struct rusage ru;
-    getrusage(RUSAGE_THREAD, &ru);
+    getrusage(process ? RUSAGE_SELF : RUSAGE_THREAD, &ru);
     return (uint64_t)(ru.ru_nvcsw + ru.ru_nivcsw);
 }
 
@@ -66,15 +66,15 @@ void run_start(struct run *r, int i) {
     if (r->what & RUN_LATENCY)
         s->hist = calloc(1, sizeof *s->hist);
     s->in_window = true;
-    s->csw = thread_csw();
-    s->cpu_ns = thread_cpu_ns();
+    s->csw = run_csw(false);
+    s->cpu_ns = run_cpu_ns(false);
     s->deadline_ns = cpat_now_ns() + run_cap_ns;
 }
 
 void run_stop(struct run *r, int i, uint64_t ops) {
     struct run_slot *s = &r->slot[i];
-    s->cpu_ns = thread_cpu_ns() - s->cpu_ns;
-    s->csw = thread_csw() - s->csw;
+    s->cpu_ns = run_cpu_ns(false) - s->cpu_ns;
+    s->csw = run_csw(false) - s->csw;
     s->ops = ops;
     if (s->in_window) { /* we are the first to finish, or saw nobody finish */
         s->window_ops = ops;

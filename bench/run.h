@@ -85,6 +85,11 @@ static inline bool run_tick(struct run *r, int i, uint64_t done) {
 /* All threads: waits for the others, sets items; thread 0 sets counters. */
 void run_finish(struct run *r, cpat_bench_state *st);
 
+/* CPU time (ns) and context switches (voluntary + involuntary) of the
+ * calling thread, or of the whole process. */
+uint64_t run_cpu_ns(bool process);
+uint64_t run_csw(bool process);
+
 /* ~100 ns of local work that the compiler cannot remove (calibrated). */
 extern uint64_t work_iters_100ns;
 void work_calibrate(void);
