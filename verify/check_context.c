@@ -350,9 +350,11 @@ static int pick_cancellable(struct vthread *t, const struct tree *T) {
  * (Done open, or NULL where nothing above can cancel them).  The first own
  * round of each thread is a chain X1_DEEP long with one without_cancel
  * somewhere in its lower half, cancelled from the top.
- * Shared rounds: every thread cancels nodes of one tree at once, and after
- * its own cancel() returns, that node's whole reach must be done -- even
- * while another thread's cancel of an ancestor is still walking it. */
+ * Shared rounds: every thread cancels nodes of one tree at once -- thread
+ * 0 the root first, the others random nodes a moment later, while the
+ * root's cancel walks the tree -- and after its own cancel() returns, that
+ * node's whole reach must be done, even if another thread's cancel of an
+ * ancestor reached the node first and is still walking below it. */
 
 #define X1_DEEP (20000 / X_SLOW)
 
@@ -442,8 +444,10 @@ static void x1_shared(struct vthread *t, struct x1 *s, unsigned char *sub) {
     const struct vctx_api *A = s->A;
     const struct tree *T = &s->shared;
     int k = 1 + (int)rnd(t, 4);
+    if (t->index != 0)
+        spin(rnd(t, 2000)); /* while thread 0's cancel of the root walks the tree */
     for (int j = 0; j < k && !vfailed(t->r); j++) {
-        int x = pick_cancellable(t, T);
+        int x = t->index == 0 && j == 0 ? 0 : pick_cancellable(t, T);
         A->cancel(T->n[x].c);
         atomic_fetch_add_explicit(&s->cancels, 1, memory_order_relaxed);
         reach(T, x, sub);
