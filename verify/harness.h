@@ -73,6 +73,8 @@ struct vpattern {
 
 extern const struct vpattern vpattern_mutex, vpattern_rwlock, vpattern_once, vpattern_waitgroup;
 extern const struct vpattern vpattern_chan;
+extern const struct vpattern vpattern_context;
+extern const struct vpattern vpattern_pool, vpattern_fan;
 /* The runner's own test (verify/selftest.sh): never listed, never emitted. */
 extern const struct vpattern vpattern_selftest;
 

@@ -32,8 +32,9 @@
 #include "cpat/error.h"
 #include "harness.h"
 
-static const struct vpattern *const patterns[] = {&vpattern_mutex, &vpattern_rwlock, &vpattern_once,
-                                                  &vpattern_waitgroup, &vpattern_chan};
+static const struct vpattern *const patterns[] = {
+    &vpattern_mutex, &vpattern_rwlock,  &vpattern_once, &vpattern_waitgroup,
+    &vpattern_chan,  &vpattern_context, &vpattern_pool, &vpattern_fan};
 #define NPATTERNS         (sizeof patterns / sizeof patterns[0])
 #define MAX_IMPLS         64
 #define MAX_THREAD_COUNTS 16
