@@ -3,6 +3,8 @@
  * bounded exponential backoff and yields at its cap (common/spin.h). */
 #include "chan/atomic.h"
 
+#include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "chan/ops.h"
@@ -10,17 +12,36 @@
 #include "common/fastrand.h"
 #include "common/spin.h"
 
-/* Waits back off exponentially, yielding at the cap.  A rendezvous waits
- * for one event and polls closely from the first pause.  A buffered
- * channel's empty receiver (or full sender) starts with a longer pause:
- * meanwhile the other side moves several values through lines nobody else
- * touches, and they then cross in one transfer per line instead of one per
- * value. */
-#define BACKOFF_CAP 256
-#define BACKOFF_RDV                                                                                \
-    { .spins = 1, .cap = BACKOFF_CAP }
-#define BACKOFF_BUFFERED                                                                           \
-    { .spins = 128, .cap = BACKOFF_CAP }
+/* How a wait loop waits.  A rendezvous waits for one event that the
+ * partner, if it runs, makes within a few hundred ns: it polls with a PAUSE
+ * and yields every RDV_YIELD_EVERY polls (~1 us), so that it reacts at
+ * once yet hands the CPU over on an oversubscribed machine.  A buffered
+ * channel's empty receiver (or full sender) backs off exponentially from a
+ * longer pause: meanwhile the other side moves several values through
+ * lines nobody else touches, and they then cross in one transfer per line
+ * instead of one per value. */
+#define RDV_YIELD_EVERY 64
+#define BUFFERED_FIRST  128 /* pauses */
+#define BUFFERED_CAP    256
+
+struct await {
+    bool rdv;
+    uint32_t polls;
+    struct cpat_backoff b;
+};
+
+static struct await await_init(bool rdv) {
+    return (struct await){.rdv = rdv, .b = {.spins = BUFFERED_FIRST, .cap = BUFFERED_CAP}};
+}
+
+static void await_once(struct await *w) {
+    if (!w->rdv)
+        cpat_backoff_wait(&w->b);
+    else if (++w->polls % RDV_YIELD_EVERY)
+        cpat_cpu_relax();
+    else
+        sched_yield();
+}
 
 int cpat_chan_atomic_make(struct cpat_chan_atomic **out, size_t cap) {
     *out = NULL;
@@ -96,24 +117,24 @@ static int offer(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
         deadline_ns = cpat_now_ns() + CPAT_CHAN_ATOMIC_OFFER_NS;
         fail = EAGAIN;
     }
-    struct cpat_backoff b = BACKOFF_RDV;
+    struct await b = await_init(true);
     uint64_t pos;
     int r;
     while ((r = cpat_achan_enqueue(ch, v, &pos)) == EAGAIN) { /* 64 offers pending */
         if (past(deadline_ns))
             return fail;
-        cpat_backoff_wait(&b);
+        await_once(&b);
     }
     if (r)
         return r; /* EPIPE */
     _Atomic uint64_t *state = &ch->state[pos & ch->mask];
-    b = (struct cpat_backoff)BACKOFF_RDV;
+    b = await_init(true);
     /* Acquire: pairs with the receiver's acq_rel CAS to TAKEN. */
     while (atomic_load_explicit(state, memory_order_acquire) == (pos << 2 | ACHAN_OFFERED)) {
         bool closed = cpat_achan_closed(ch);
         if ((closed || past(deadline_ns)) && withdraw(state, pos))
             return closed ? EPIPE : fail;
-        cpat_backoff_wait(&b);
+        await_once(&b);
     }
     return 0; /* TAKEN, or the cell already carries a later offer */
 }
@@ -121,11 +142,11 @@ static int offer(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
 int cpat_achan_send_slow(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
     if (!ch->cap)
         return offer(ch, v, deadline_ns);
-    struct cpat_backoff b = BACKOFF_BUFFERED;
+    struct await b = await_init(false);
     for (;;) {
         if (past(deadline_ns))
             return ETIMEDOUT;
-        cpat_backoff_wait(&b);
+        await_once(&b);
         uint64_t pos;
         int r = cpat_achan_enqueue(ch, v, &pos);
         if (r != EAGAIN)
@@ -137,16 +158,14 @@ int cpat_achan_recv_slow(struct cpat_chan_atomic *ch, void **v, uint64_t deadlin
     /* Relaxed: rwait is a hint for trysend, which re-checks by offering. */
     if (!ch->cap)
         atomic_fetch_add_explicit(&ch->rwait, 1, memory_order_relaxed);
-    struct cpat_backoff b = BACKOFF_BUFFERED;
-    if (!ch->cap)
-        b = (struct cpat_backoff)BACKOFF_RDV;
+    struct await b = await_init(!ch->cap);
     int r;
     for (;;) {
         if (past(deadline_ns)) {
             r = ETIMEDOUT;
             break;
         }
-        cpat_backoff_wait(&b);
+        await_once(&b);
         if ((r = cpat_achan_dequeue(ch, v)) != EAGAIN)
             break;
     }
@@ -184,13 +203,13 @@ int cpat_chan_atomic_select(struct cpat_select_case *cs, size_t n, uint64_t dead
         return EINVAL;
     uint8_t idx[CPAT_SELECT_MAX];
     size_t m = 0;
-    /* Close polling if any case is a rendezvous (see BACKOFF_RDV). */
-    struct cpat_backoff b = BACKOFF_BUFFERED;
+    /* Close polling if any case is a rendezvous (see struct await). */
+    struct await b = await_init(false);
     for (size_t i = 0; i < n; i++)
         if (cs[i].ch) {
             idx[m++] = (uint8_t)i;
             if (!((struct cpat_chan_atomic *)cs[i].ch)->cap)
-                b = (struct cpat_backoff)BACKOFF_RDV;
+                b = await_init(true);
         }
     if (m == 0 && deadline_ns == CPAT_FOREVER)
         return EINVAL; /* Go's select {}: blocks for good */
@@ -226,7 +245,7 @@ int cpat_chan_atomic_select(struct cpat_select_case *cs, size_t n, uint64_t dead
             select_rwait(cs, idx, m, +1);
             waiting = true;
         }
-        cpat_backoff_wait(&b);
+        await_once(&b);
     }
 out:
     if (waiting)
