@@ -325,7 +325,6 @@ void cpat_ctx_cancel_with(struct cpat_ctx *c, int err, int cause) {
         wait_settled(c); /* another canceller's: return when it is done */
         return;
     }
-    detach(c);
     /* Descendants, with a work list instead of recursion: each taken with
      * a reference and cancelled (queueing its own children).  One that
      * another canceller got to first is that canceller's to finish: we
@@ -367,6 +366,11 @@ void cpat_ctx_cancel_with(struct cpat_ctx *c, int err, int cause) {
         cpat_ctx_unref(k);
     }
     atomic_store_explicit(&c->settled, true, memory_order_release);
+    /* Off the parent's list only now, as Go's removeChild after the
+     * children: until then an ancestor's canceller finds c there and
+     * waits for it to settle; detached earlier, c and its subtree would
+     * be invisible to that canceller, which could return first. */
+    detach(c);
 }
 
 void cpat_ctx_cancel(cpat_ctx *c) {
