@@ -466,7 +466,8 @@ int cpat_ctx_after_func(cpat_ctx *c, void (*fn)(void *), void *arg,
         if (atomic_compare_exchange_strong_explicit(&a->state, &pending, 1, memory_order_acq_rel,
                                                     memory_order_relaxed))
             fn(arg);
-        atomic_fetch_sub_explicit(&a->owners, 1, memory_order_acq_rel);
+        if (atomic_fetch_sub_explicit(&a->owners, 1, memory_order_acq_rel) == 1)
+            free(a); /* stop() was called from fn */
     }
     return 0;
 }
