@@ -76,7 +76,8 @@ enum {
  * an oversubscribed machine) and then sleeps.  Measured on the 2-vCPU VM
  * (cpat-bench, medians of 3): futex chan.prodcons/cap:0 at 2 threads
  * 952 ns -> 304 ns per value going from 256 to 1024 polls, cap:10 445 ->
- * 135 ns, the 8-thread points unchanged; 4096 polls gained nothing more. */
+ * 135 ns, the 8-thread points unchanged; 4096 polls gained ~10% at
+ * cap:0 but lost at cap:100 and at 8 threads. */
 #define CPAT_WAITER_POLLS  1024
 #define CPAT_WAITER_YIELDS 4
 
@@ -127,6 +128,8 @@ static inline void cpat_waiter_init(struct cpat_waiter *w, int kind) {
  * may then read and write the entry's value: the waiter wrote it before it
  * queued the entry under the channel lock, which the waker holds. */
 static inline bool cpat_waiter_claim(struct cpat_waiter *w) {
+    /* Relaxed: the CAS only decides who owns the waiter; the data moves
+     * under the channel lock (entry) and by DONE's release (result). */
     uint32_t s = atomic_load_explicit(&w->state, memory_order_relaxed);
     while (CPAT_WAITER_STATE(s) == CPAT_WAITER_WAITING)
         if (atomic_compare_exchange_weak_explicit(&w->state, &s,
@@ -168,6 +171,8 @@ static inline void cpat_waiter_done(struct cpat_waiter *w, uint32_t fired, int e
  * withdrawn (nothing was or will be transferred); false when a waker owns
  * the waiter: it will store DONE shortly, and the operation succeeds. */
 static inline bool cpat_waiter_cancel(struct cpat_waiter *w) {
+    /* Relaxed: a withdrawal publishes nothing; losing it, the waiter
+     * learns the outcome from DONE (acquire) in cpat_waiter_wait. */
     uint32_t s = atomic_load_explicit(&w->state, memory_order_relaxed);
     while (CPAT_WAITER_STATE(s) == CPAT_WAITER_WAITING)
         if (atomic_compare_exchange_weak_explicit(&w->state, &s, CPAT_WAITER_CANCELLED,

@@ -103,6 +103,8 @@ static void *closed_chan(const struct cpat_context_ops *ops) {
 /* ---- references ---- */
 
 cpat_ctx *cpat_ctx_ref(cpat_ctx *c) {
+    /* Relaxed: the caller holds a reference already, so c cannot be freed
+     * meanwhile; the acq_rel decrement in unref orders the uses. */
     if (c->type != CTX_BACKGROUND)
         atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
     return c;
@@ -110,6 +112,8 @@ cpat_ctx *cpat_ctx_ref(cpat_ctx *c) {
 
 /* A reference unless refs is already 0 (the context is being freed). */
 static bool ref_if_alive(struct cpat_ctx *c) {
+    /* Relaxed: called under the lock of the list c is on; the memory is
+     * valid until c leaves that list (free_one comes after detach). */
     long r = atomic_load_explicit(&c->refs, memory_order_relaxed);
     while (r > 0)
         if (atomic_compare_exchange_weak_explicit(&c->refs, &r, r + 1, memory_order_relaxed,
@@ -250,6 +254,7 @@ int cpat_ctx_without_cancel(cpat_ctx *parent, cpat_ctx **out) {
  * cancelled already. */
 static bool cancel_one(struct cpat_ctx *c, int err, int cause, struct cpat_ctx **work) {
     cpat_ctx_lock(c);
+    /* Relaxed under c's lock: every store of err is made under it too. */
     if (atomic_load_explicit(&c->err, memory_order_relaxed)) {
         cpat_ctx_unlock(c);
         return false;
