@@ -359,7 +359,7 @@ static void *pwt_worker_main(void *arg) {
         }
         uint64_t acc = 0;
         for (uint64_t u = 0; u < j->units; u++)
-            acc += work(work_iters_100ns);
+            acc = work(work_iters_100ns, acc);
         w->chan->send(j->result, (void *)(uintptr_t)acc);
         pwt_job_drop(j);
     }

@@ -183,7 +183,7 @@ static int pool_job(cpat_ctx *ctx, struct cpat_pool_job *job, void *arg) {
     struct pjob *j = (struct pjob *)job;
     uint64_t acc = 0;
     for (uint64_t u = 0; u < j->units; u++)
-        acc += work(work_iters_100ns);
+        acc = work(work_iters_100ns, acc);
     j->sum = acc;
     return 0;
 }
@@ -369,7 +369,7 @@ static int cancel_job(cpat_ctx *ctx, struct cpat_pool_job *job, void *arg) {
             j->sum = acc;
             return e;
         }
-        acc += work(10 * work_iters_100ns);
+        acc = work(10 * work_iters_100ns, acc);
     }
     j->sum = acc;
     return 0;

@@ -138,9 +138,9 @@ void run_finish(struct run *r, cpat_bench_state *st) {
 
 uint64_t work_iters_100ns = 1;
 
-/* A dependent multiply-add chain: each step needs the previous result. */
-uint64_t work(uint64_t iters) {
-    uint64_t x = iters | 1;
+/* A dependent multiply-add chain: each step needs the previous result,
+ * and the first step needs x, the result of the caller's previous work. */
+uint64_t work(uint64_t iters, uint64_t x) {
     for (uint64_t i = 0; i < iters; i++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
         __asm__ __volatile__("" : "+r"(x));
@@ -153,7 +153,8 @@ void work_calibrate(void) {
     uint64_t best = UINT64_MAX;
     for (int rep = 0; rep < 5; rep++) { /* the fastest of five: least disturbed */
         uint64_t t0 = cpat_now_ns();
-        work(probe);
+        uint64_t x = work(probe, (uint64_t)rep);
+        __asm__ __volatile__("" : : "r"(x)); /* keep the result: the chain must run */
         uint64_t dt = cpat_now_ns() - t0;
         best = dt < best ? dt : best;
     }

@@ -90,9 +90,13 @@ void run_finish(struct run *r, cpat_bench_state *st);
 uint64_t run_cpu_ns(bool process);
 uint64_t run_csw(bool process);
 
-/* ~100 ns of local work that the compiler cannot remove (calibrated). */
+/* ~100 ns of local work that the compiler cannot remove (calibrated):
+ * x = work(work_iters_100ns, x).  The chain goes on from x, the caller's
+ * previous result, as bench/go's acc = work100(acc): calls that did not
+ * depend on each other would overlap in an out-of-order core (two ~100
+ * ns calls took 107 ns here, not 200), and a "job of 10 us" would last 6. */
 extern uint64_t work_iters_100ns;
 void work_calibrate(void);
-uint64_t work(uint64_t iters);
+uint64_t work(uint64_t iters, uint64_t x);
 
 #endif
