@@ -143,7 +143,7 @@ enum pc_mode {
         if (me < pc.senders) {                                                                     \
             for (i = 0; i < n && run_tick(&run, me, i); i++) {                                     \
                 if (mode == PC_WORK)                                                               \
-                    sink = work(work_iters_100ns, sink);                                                \
+                    sink = work(work_iters_100ns, sink);                                           \
                 void *v = mode == PC_LATENCY ? (void *)(uintptr_t)cpat_now_ns() : CHAN_VALUE;      \
                 if (SEND(ch, v))                                                                   \
                     break; /* only null may: no one closes before the last sender ends */          \
@@ -160,7 +160,7 @@ enum pc_mode {
                 if (RECV(ch, &v))                                                                  \
                     break; /* EPIPE: closed and drained */                                         \
                 if (mode == PC_WORK)                                                               \
-                    sink = work(work_iters_100ns, sink);                                                \
+                    sink = work(work_iters_100ns, sink);                                           \
                 if (mode == PC_LATENCY) {                                                          \
                     uint64_t now = cpat_now_ns(), sent = (uint64_t)(uintptr_t)v;                   \
                     hist_add(h, now > sent ? now - sent : 0);                                      \

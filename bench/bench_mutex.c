@@ -63,7 +63,7 @@ static struct run run; /* one benchmark runs at a time */
                 shared_##V.counter++;                                                              \
             cpat_mutex_##V##_unlock(&shared_##V.m);                                                \
             if (with_work)                                                                         \
-                sink = work(work_iters_100ns, sink);                                                    \
+                sink = work(work_iters_100ns, sink);                                               \
         }                                                                                          \
         run_stop(&run, me, i);                                                                     \
         run_finish(&run, st);                                                                      \
