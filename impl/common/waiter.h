@@ -77,9 +77,21 @@ enum {
  * (cpat-bench, medians of 3): futex chan.prodcons/cap:0 at 2 threads
  * 952 ns -> 304 ns per value going from 256 to 1024 polls, cap:10 445 ->
  * 135 ns, the 8-thread points unchanged; 4096 polls gained ~10% at
- * cap:0 but lost at cap:100 and at 8 threads. */
-#define CPAT_WAITER_POLLS  1024
-#define CPAT_WAITER_YIELDS 4
+ * cap:0 but lost at cap:100 and at 8 threads.
+ *
+ * Every CPAT_WAITER_POLLS_PER_YIELD polls it yields: when the machine has
+ * more runnable threads than PUs, a poller that never yields keeps a PU
+ * from the thread that would end its wait.  The seed's pool has four
+ * threads at 2 workers (submitter, 2 workers, collector): with 10 us jobs
+ * the collector's result came every 5 us, inside its poll budget, so it
+ * polled without end and two workers ran like one (futex pool.throughput/
+ * job_ns:10000 at 2 threads 8.9 us per job; yielding every 128 / 32 / 8
+ * polls: 7.0 / 5.3 / 5.6 us, medians of 3, same run).  Alone on its PU a
+ * yield returns at once: chan.prodcons/cap:0 284 -> 199 ns, cap:10 136 ->
+ * 130 ns at 32. */
+#define CPAT_WAITER_POLLS           1024
+#define CPAT_WAITER_YIELDS          4
+#define CPAT_WAITER_POLLS_PER_YIELD 32
 
 /* One entry of a channel's queue of blocked senders or receivers. */
 struct cpat_wentry {
@@ -188,10 +200,13 @@ int cpat_waiter_sleep(struct cpat_waiter *w, uint64_t deadline_ns);
  * absolute CLOCK_MONOTONIC, or CPAT_FOREVER (UINT64_MAX). */
 static inline int cpat_waiter_wait(struct cpat_waiter *w, uint64_t deadline_ns) {
     /* The acquire load pairs with cpat_waiter_done's release. */
-    for (unsigned i = 0; i < CPAT_WAITER_POLLS; i++) {
+    for (unsigned i = 1; i <= CPAT_WAITER_POLLS; i++) {
         if (atomic_load_explicit(&w->state, memory_order_acquire) == CPAT_WAITER_DONE)
             return 0;
-        cpat_cpu_relax();
+        if (i % CPAT_WAITER_POLLS_PER_YIELD)
+            cpat_cpu_relax();
+        else
+            sched_yield();
     }
     return cpat_waiter_sleep(w, deadline_ns);
 }
