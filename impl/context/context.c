@@ -4,6 +4,8 @@
 #include "context/context.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdalign.h>
 #include <stdlib.h>
 
 #include "chan/hchan.h"
@@ -11,10 +13,25 @@
 #include "common/spin.h"
 #include "cpat/error.h"
 
-static _Atomic long live; /* contexts allocated and not yet freed */
+/* Contexts allocated and not yet freed, striped by CPU: one process-wide
+ * counter was a line every with_timeout and free wrote, from every
+ * thread.  A context may be counted in on one CPU and out on another:
+ * only the sum means anything.  Relaxed: a count, read for leak checks
+ * after the threads that made and freed the contexts are done. */
+#define LIVE_STRIPES 64
+static struct { alignas(64) _Atomic long n; } live[LIVE_STRIPES];
+
+static void live_add(long d) {
+    int cpu = sched_getcpu();
+    atomic_fetch_add_explicit(&live[(unsigned)(cpu < 0 ? 0 : cpu) % LIVE_STRIPES].n, d,
+                              memory_order_relaxed);
+}
 
 long cpat_ctx_live(void) {
-    return atomic_load_explicit(&live, memory_order_relaxed);
+    long sum = 0;
+    for (int i = 0; i < LIVE_STRIPES; i++)
+        sum += atomic_load_explicit(&live[i].n, memory_order_relaxed);
+    return sum;
 }
 
 /* ---- the lock of a CANCEL context ---- */
@@ -136,7 +153,7 @@ static void free_one(struct cpat_ctx *c) {
         }
     }
     free(c);
-    atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
+    live_add(-1);
 }
 
 void cpat_ctx_unref(cpat_ctx *c) {
@@ -160,7 +177,7 @@ static int new_ctx(struct cpat_ctx *parent, int type, struct cpat_ctx **out) {
     *out = c;
     if (!c)
         return ENOMEM;
-    atomic_fetch_add_explicit(&live, 1, memory_order_relaxed);
+    live_add(1);
     atomic_init(&c->refs, 1); /* the owner's */
     c->type = type;
     c->ops = parent->ops;
@@ -207,7 +224,8 @@ int cpat_ctx_with_cancel(cpat_ctx *parent, cpat_ctx **out) {
     return e;
 }
 
-int cpat_ctx_with_deadline(cpat_ctx *parent, uint64_t deadline_ns, cpat_ctx **out) {
+/* with_deadline, with `now` read by the caller (with_timeout has it). */
+static int with_deadline_at(cpat_ctx *parent, uint64_t deadline_ns, uint64_t now, cpat_ctx **out) {
     if (deadline_ns >= parent->deadline_ns) /* the parent's comes first: Go's WithCancel */
         return cpat_ctx_with_cancel(parent, out);
     int e = new_ctx(parent, CTX_CANCEL, out);
@@ -216,7 +234,7 @@ int cpat_ctx_with_deadline(cpat_ctx *parent, uint64_t deadline_ns, cpat_ctx **ou
     struct cpat_ctx *c = *out;
     c->deadline_ns = deadline_ns;
     attach(c);
-    if (cpat_now_ns() >= deadline_ns) {
+    if (now >= deadline_ns) {
         cpat_ctx_cancel_with(c, ETIMEDOUT, ETIMEDOUT); /* past: done at once */
         return 0;
     }
@@ -228,10 +246,14 @@ int cpat_ctx_with_deadline(cpat_ctx *parent, uint64_t deadline_ns, cpat_ctx **ou
     return 0;
 }
 
+int cpat_ctx_with_deadline(cpat_ctx *parent, uint64_t deadline_ns, cpat_ctx **out) {
+    return with_deadline_at(parent, deadline_ns, cpat_now_ns(), out);
+}
+
 int cpat_ctx_with_timeout(cpat_ctx *parent, uint64_t timeout_ns, cpat_ctx **out) {
     uint64_t now = cpat_now_ns();
-    return cpat_ctx_with_deadline(
-        parent, timeout_ns > UINT64_MAX - 1 - now ? UINT64_MAX - 1 : now + timeout_ns, out);
+    return with_deadline_at(
+        parent, timeout_ns > UINT64_MAX - 1 - now ? UINT64_MAX - 1 : now + timeout_ns, now, out);
 }
 
 int cpat_ctx_with_value(cpat_ctx *parent, const void *key, void *value, cpat_ctx **out) {

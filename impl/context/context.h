@@ -17,7 +17,8 @@
  *   children    the CANCEL contexts whose canc is c and that are not
  *               cancelled (sib_prev/sib_next, in_list)
  *   afters      after_func records not yet run or stopped
- * Timer fields (heap_idx) are under the timer's lock (timer.c).
+ * Timer fields (heap_idx) are under the lock of the timer's shard
+ * (timer.c); timer_shard is written under c->lock before heap_idx.
  *
  * refs: references; a context is freed when they reach 0.  The owner holds
  * one (released by cpat_ctx_release), each child holds one on its parent,
@@ -79,6 +80,7 @@ struct cpat_ctx {
     _Atomic bool settled;
     struct cpat_ctx_after *afters;
     _Atomic size_t heap_idx; /* timer heap position + 1; 0 not in the heap */
+    uint16_t timer_shard;    /* the timer heap's shard (timer.c) */
 };
 
 void cpat_ctx_lock(struct cpat_ctx *c);
