@@ -67,29 +67,32 @@ enum {
 };
 #define CPAT_WAITER_STATE(s) ((s)&3u)
 
-/* Polls of the state before a waiter sleeps.  A hand-off partner that is
+/* How long a waiter polls before it sleeps.  A hand-off partner that is
  * running answers within a few cache-line round trips (~0.1-1 us); a futex
- * sleep and wake costs 20-40 us on a VM (limits.futex_rtt), so a waiter
- * polls for up to about half of that first (1024 PAUSEs of ~15 ns: the
- * classic spin-then-park bound, never worse than twice the better choice).
- * Past the polls it yields a few times (the partner may be preempted on
- * an oversubscribed machine) and then sleeps.  Measured on the 2-vCPU VM
+ * sleep and wake costs 20-60 us on a VM (limits.futex_rtt), so a waiter
+ * polls for up to CPAT_WAITER_POLL_NS first, about half of that (the
+ * classic spin-then-park bound, never worse than twice the better choice;
+ * in time, not in PAUSEs: a PAUSE is ~15 ns on the AMD host this was
+ * first tuned on and ~50 ns on Intel).  Measured on the 2-vCPU VM
  * (cpat-bench, medians of 3): futex chan.prodcons/cap:0 at 2 threads
- * 952 ns -> 304 ns per value going from 256 to 1024 polls, cap:10 445 ->
- * 135 ns, the 8-thread points unchanged; 4096 polls gained ~10% at
- * cap:0 but lost at cap:100 and at 8 threads.
+ * 952 ns -> 304 ns per value going from ~4 to ~15 us of polling, cap:10
+ * 445 -> 135 ns, the 8-thread points unchanged.
  *
- * Every CPAT_WAITER_POLLS_PER_YIELD polls it yields: when the machine has
- * more runnable threads than PUs, a poller that never yields keeps a PU
- * from the thread that would end its wait.  The seed's pool has four
- * threads at 2 workers (submitter, 2 workers, collector): with 10 us jobs
- * the collector's result came every 5 us, inside its poll budget, so it
- * polled without end and two workers ran like one (futex pool.throughput/
- * job_ns:10000 at 2 threads 8.9 us per job; yielding every 128 / 32 / 8
- * polls: 7.0 / 5.3 / 5.6 us, medians of 3, same run).  Alone on its PU a
- * yield returns at once: chan.prodcons/cap:0 284 -> 199 ns, cap:10 136 ->
- * 130 ns at 32. */
-#define CPAT_WAITER_POLLS           1024
+ * Polling pays only while a PU is free for it.  Every
+ * CPAT_WAITER_POLLS_PER_YIELD polls the waiter yields (a runnable thread
+ * on its PU gets it) and, from the second time on, asks whether the
+ * machine has a spare PU (cpat_waiter_poll_on): when more threads are
+ * runnable than there are PUs it stops polling and sleeps.  Both are
+ * needed.  The seed's pool at 2 workers has four threads on 2 PUs; with
+ * 10 us jobs the collector's next result comes within its poll budget, so
+ * a collector that never yielded polled without end and two workers ran
+ * like one (futex pool.throughput/job_ns:10000 8.9 us per job, yielding
+ * every 32 polls 5.3 us).  Yielding is not enough when the poller sits
+ * alone on a PU and both workers on the other (the scheduler balances
+ * runnable threads 2:1, and a yield with nothing else on the PU returns
+ * at once): one process in three stayed in that state for its whole
+ * life, at 10.7 us per job. */
+#define CPAT_WAITER_POLL_NS         15000
 #define CPAT_WAITER_YIELDS          4
 #define CPAT_WAITER_POLLS_PER_YIELD 32
 
@@ -195,18 +198,25 @@ static inline bool cpat_waiter_cancel(struct cpat_waiter *w) {
 
 int cpat_waiter_sleep(struct cpat_waiter *w, uint64_t deadline_ns);
 
+/* Called every CPAT_WAITER_POLLS_PER_YIELD polls, with *t0 = 0 the first
+ * time: yields and returns true to poll on, or false to stop polling
+ * (CPAT_WAITER_POLL_NS since *t0 have passed, or the machine has no spare
+ * PU: see above). */
+bool cpat_waiter_poll_on(uint64_t *t0);
+
 /* Blocks until a waker has finished with w (0) or the deadline passed with
  * no waker (ETIMEDOUT: withdrawn, see cpat_waiter_cancel).  deadline_ns is
  * absolute CLOCK_MONOTONIC, or CPAT_FOREVER (UINT64_MAX). */
 static inline int cpat_waiter_wait(struct cpat_waiter *w, uint64_t deadline_ns) {
-    /* The acquire load pairs with cpat_waiter_done's release. */
-    for (unsigned i = 1; i <= CPAT_WAITER_POLLS; i++) {
+    uint64_t t0 = 0;
+    for (unsigned i = 1;; i++) {
+        /* The acquire load pairs with cpat_waiter_done's release. */
         if (atomic_load_explicit(&w->state, memory_order_acquire) == CPAT_WAITER_DONE)
             return 0;
         if (i % CPAT_WAITER_POLLS_PER_YIELD)
             cpat_cpu_relax();
-        else
-            sched_yield();
+        else if (!cpat_waiter_poll_on(&t0))
+            break;
     }
     return cpat_waiter_sleep(w, deadline_ns);
 }
