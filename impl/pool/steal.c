@@ -92,6 +92,18 @@ static int take(struct cpat_pool *p, int me, struct cpat_pool_job **j) {
     return closed == p->workers ? EPIPE : EAGAIN;
 }
 
+/* Runs a job just taken, after waking a submitter that waits for the
+ * room it left (every take must: a take that did not would leave a
+ * submitter asleep with room to spare until some later take). */
+static void run_job(struct cpat_pool *p, struct cpat_pool_job *j) {
+    struct steal *s = p->steal;
+    if (atomic_load_explicit(&s->waiting_submitters, memory_order_relaxed))
+        bump(&s->space, &s->waiting_submitters, 1);
+    j->err = p->fn(p->ctx, j, p->arg);
+    j->fate = CPAT_JOB_DONE;
+    cpat_chan_futex_send(p->results, j); /* never dropped */
+}
+
 struct worker_arg {
     struct cpat_pool *p;
     int me;
@@ -109,11 +121,7 @@ static void *steal_worker(void *arg) {
             break;
         if (r == 0) {
             idle = 0;
-            if (atomic_load_explicit(&s->waiting_submitters, memory_order_relaxed))
-                bump(&s->space, &s->waiting_submitters, 1);
-            j->err = p->fn(p->ctx, j, p->arg);
-            j->fate = CPAT_JOB_DONE;
-            cpat_chan_futex_send(p->results, j); /* never dropped */
+            run_job(p, j);
             continue;
         }
         if (++idle < STEAL_SPINS) {
@@ -127,9 +135,7 @@ static void *steal_worker(void *arg) {
         r = take(p, me, &j);
         if (r == 0) {
             atomic_fetch_sub_explicit(&s->idle_workers, 1, memory_order_relaxed);
-            j->err = p->fn(p->ctx, j, p->arg);
-            j->fate = CPAT_JOB_DONE;
-            cpat_chan_futex_send(p->results, j);
+            run_job(p, j); /* this take used to skip the submitters' wake: a hang in P2 */
             idle = 0;
             continue;
         }
