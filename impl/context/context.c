@@ -238,10 +238,10 @@ static int with_deadline_at(cpat_ctx *parent, uint64_t deadline_ns, uint64_t now
         cpat_ctx_cancel_with(c, ETIMEDOUT, ETIMEDOUT); /* past: done at once */
         return 0;
     }
-    if (cpat_timer_add(c)) {
+    if ((e = cpat_timer_add(c)) != 0) { /* ENOMEM, or EAGAIN: no timer thread */
         cpat_ctx_release(c);
         *out = NULL;
-        return ENOMEM;
+        return e;
     }
     return 0;
 }
@@ -282,13 +282,19 @@ static bool cancel_one(struct cpat_ctx *c, int err, int cause, struct cpat_ctx *
         return false;
     }
     c->cause = cause ? cause : err;
-    /* Release: Err is set before Done is closed (the close happens after
-     * this store); a thread that sees Done closed and then loads Err
-     * (acquire) sees it -- never "Done closed, Err 0". */
-    atomic_store_explicit(&c->err, err, memory_order_release);
+    /* Err, then Done closed, then `closed`, all under c's lock (Go closes
+     * done under c.mu too).  Relaxed: the close's release (its waiters'
+     * acquire of DONE, a later recv's of the closed flag) orders the Err
+     * store before anything a thread woken by Done does; a reader that
+     * sees Err before `closed` takes our lock (cpat_ctx_err). */
+    atomic_store_explicit(&c->err, err, memory_order_relaxed);
     void *d = atomic_load_explicit(&c->done, memory_order_relaxed);
     if (!d)
         atomic_store_explicit(&c->done, closed_chan(c->ops), memory_order_release);
+    else
+        c->ops->chan->close(d); /* wakes its waiters; none of them needs our lock to go on */
+    /* Release: pairs with cpat_ctx_err's acquire; Err and the close come first. */
+    atomic_store_explicit(&c->closed, true, memory_order_release);
     for (struct cpat_ctx *k = c->children, *next; k; k = next) {
         next = k->sib_next;
         k->in_list = false;
@@ -302,8 +308,6 @@ static bool cancel_one(struct cpat_ctx *c, int err, int cause, struct cpat_ctx *
     c->afters = NULL;
     cpat_ctx_unlock(c);
 
-    if (d)
-        c->ops->chan->close(d);
     /* Relaxed: cpat_timer_add sets it under our lock, before our Err
      * store; timer.c re-checks it under its own lock. */
     if (atomic_load_explicit(&c->heap_idx, memory_order_relaxed))
@@ -438,8 +442,24 @@ void *cpat_ctx_done(cpat_ctx *c) {
 }
 
 int cpat_ctx_err(cpat_ctx *c) {
-    /* Acquire pairs with the release store in cancel_one. */
-    return c->canc ? atomic_load_explicit(&c->canc->err, memory_order_acquire) : 0;
+    struct cpat_ctx *k = c->canc;
+    if (!k)
+        return 0;
+    /* Acquire pairs with cancel_one's release store of closed: Err set and
+     * Done closed before it. */
+    if (atomic_load_explicit(&k->closed, memory_order_acquire))
+        return atomic_load_explicit(&k->err, memory_order_relaxed);
+    /* Relaxed: 0 is the answer unless a cancel_one has begun, and a thread
+     * that saw Done closed cannot read 0 here (the close's release orders
+     * the Err store before its wake-up).  Non-zero: a cancel_one holds the
+     * lock until Done is closed; take it, so that Err is not seen set
+     * while Done is still open. */
+    if (atomic_load_explicit(&k->err, memory_order_relaxed) == 0)
+        return 0;
+    cpat_ctx_lock(k);
+    int e = atomic_load_explicit(&k->err, memory_order_relaxed);
+    cpat_ctx_unlock(k);
+    return e;
 }
 
 int cpat_ctx_cause(cpat_ctx *c) {

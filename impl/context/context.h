@@ -11,7 +11,7 @@
  *
  * Under c->lock (a CANCEL context's own):
  *   err, cause  0 until cancelled; err is also read without the lock
- *               (acquire: it is stored with release before Done closes)
+ *               once `closed` is set (see there)
  *   done        NULL, a channel of the family, or the family's closed
  *               channel when cancelled before anyone asked for Done
  *   children    the CANCEL contexts whose canc is c and that are not
@@ -70,6 +70,12 @@ struct cpat_ctx {
     _Atomic int err;
     int cause;
     void *_Atomic done;
+    /* Set (release) under the lock by the canceller once Err is set and
+     * Done is closed: from then on Err is read without the lock.  Before
+     * it, a reader that sees Err set takes the lock, which the canceller
+     * holds until Done is closed -- so no one sees Err set with Done still
+     * open, nor Done closed with Err 0 (X2; Go's Err takes c.mu). */
+    _Atomic bool closed;
     struct cpat_ctx *children, *sib_prev, *sib_next;
     bool in_list;
     struct cpat_ctx *work_next; /* a canceller's work list */

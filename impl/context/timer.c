@@ -22,7 +22,8 @@
  * finds nothing.  `seq` is the futex word it sleeps on; a wake bumps it.
  * Neither needs more than relaxed order: the thread stores sleep_until
  * and then locks every shard to look at its earliest deadline again, and
- * an insert reads sleep_until after it locked its shard.  So either the
+ * an insert reads sleep_until after it has locked (and unlocked) its
+ * shard.  So either the
  * thread's second look comes after the insert (it sees the new earliest
  * and does not sleep) or the insert's lock comes after that look's
  * unlock, and the insert reads the new sleep_until and wakes the thread.
@@ -53,10 +54,13 @@ static struct shard {
     struct cpat_ctx **heap;
     size_t len, cap;
 } shards[MAX_SHARDS];
-static unsigned nshards; /* a power of two; set once, by start */
+static unsigned nshards; /* a power of two; set once, by start, before `started` */
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int start_err;
+/* Set (release) once the shards are ready and the thread runs; until
+ * then every first deadline tries to start it under start_lock, so a
+ * thread limit hit once (EAGAIN) is not a failure for good. */
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic bool started;
 static _Atomic uint32_t seq;
 static _Atomic uint64_t sleep_until;
 
@@ -153,37 +157,51 @@ static void *timer_main(void *arg) {
     return NULL;
 }
 
-/* Once, on the first deadline: the shards and the thread.  Signals are
- * blocked in the thread: they belong to the program's threads. */
-static void start(void) {
-    long cpus = sysconf(_SC_NPROCESSORS_CONF);
-    nshards = 1;
-    while (nshards < MAX_SHARDS && (long)nshards < cpus)
-        nshards *= 2;
-    for (unsigned i = 0; i < nshards; i++)
-        pthread_mutex_init(&shards[i].lock, NULL);
-    atomic_store_explicit(&sleep_until, 0, memory_order_relaxed);
+/* On a first deadline: the shards (once) and the thread.  0 or
+ * pthread_create's error (EAGAIN).  Signals are blocked in the thread:
+ * they belong to the program's threads. */
+static int start(void) {
+    pthread_mutex_lock(&start_lock);
+    int e = 0;
+    if (atomic_load_explicit(&started, memory_order_relaxed))
+        goto out;
+    if (!nshards) {
+        long cpus = sysconf(_SC_NPROCESSORS_CONF);
+        unsigned n = 1;
+        while (n < MAX_SHARDS && (long)n < cpus)
+            n *= 2;
+        for (unsigned i = 0; i < n; i++)
+            pthread_mutex_init(&shards[i].lock, NULL);
+        nshards = n;
+    }
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t t;
-    start_err = pthread_create(&t, NULL, timer_main, NULL);
+    e = pthread_create(&t, NULL, timer_main, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (!start_err)
+    if (!e) {
         pthread_detach(t);
+        /* Release: pairs with the acquire in cpat_timer_add -- the shards
+         * and nshards are set before anyone uses them. */
+        atomic_store_explicit(&started, true, memory_order_release);
+    }
+out:
+    pthread_mutex_unlock(&start_lock);
+    return e;
 }
 
 int cpat_timer_add(struct cpat_ctx *c) {
-    pthread_once(&once, start);
-    if (start_err)
-        return start_err;
+    int e;
+    if (!atomic_load_explicit(&started, memory_order_acquire) && (e = start()) != 0)
+        return e;
     int cpu = sched_getcpu();
     struct shard *sh = &shards[(unsigned)(cpu < 0 ? 0 : cpu) & (nshards - 1)];
     /* Under c's lock, so that a cancel either comes first (we see Err and
      * add nothing) or sees heap_idx set and takes c out (cancel_one reads
      * it after its own unlock).  Lock order: context, then shard. */
     cpat_ctx_lock(c);
-    int e = 0;
+    e = 0;
     if (atomic_load_explicit(&c->err, memory_order_relaxed))
         goto out;
     pthread_mutex_lock(&sh->lock);

@@ -29,6 +29,20 @@
 #define LIB_WITH   cpat_ctx_with_cancel, cpat_ctx_with_deadline, cpat_ctx_with_timeout
 #define LIB_CANCEL cpat_ctx_cancel, cpat_ctx_cancel_cause, cpat_ctx_release
 
+/* A mutant's cancel and release around its broken P##_cancel_cause, and
+ * the three in MUTANT's order. */
+#define BROKEN_CANCEL(P)                                                                           \
+    static void P##_cancel(cpat_ctx *c) {                                                          \
+        P##_cancel_cause(c, ECANCELED);                                                            \
+    }                                                                                              \
+    static void P##_release(cpat_ctx *c) {                                                         \
+        if (c && c->type != CTX_BACKGROUND) {                                                      \
+            P##_cancel(c);                                                                         \
+            cpat_ctx_unref(c);                                                                     \
+        }                                                                                          \
+    }
+#define BROKEN_CANCEL_OPS(P) P##_cancel, P##_cancel_cause, P##_release
+
 /* done_before_err (Go issue 75533's shape): cancel closes Done, and only
  * a moment later sets Err, so a thread woken by Done reads Err 0 (X2). */
 static void done_before_err_cancel_cause(cpat_ctx *c, int cause) {
@@ -39,18 +53,36 @@ static void done_before_err_cancel_cause(cpat_ctx *c, int cause) {
     }
     cpat_ctx_cancel_cause(c, cause); /* ... Err after (its close of Done finds it closed) */
 }
-static void done_before_err_cancel(cpat_ctx *c) {
-    done_before_err_cancel_cause(c, ECANCELED);
-}
-static void done_before_err_release(cpat_ctx *c) {
-    if (c && c->type != CTX_BACKGROUND) {
-        done_before_err_cancel(c);
-        cpat_ctx_unref(c);
+BROKEN_CANCEL(done_before_err)
+static const struct vctx_api done_before_err = MUTANT(
+    "mutant_done_before_err", pthread, LIB_WITH, BROKEN_CANCEL_OPS(done_before_err), cpat_ctx_recv);
+
+/* err_before_done: cancel publishes Err and only a moment later closes
+ * Done (the library's order before X2 was read strictly: Err stored, the
+ * lock dropped, Done closed after), so a thread that reads Err and then
+ * looks at Done finds Err set with Done open (X2). */
+static void err_before_done_cancel_cause(cpat_ctx *c, int cause) {
+    bool first = false;
+    if (c->type == CTX_CANCEL) {
+        cpat_ctx_lock(c);
+        if ((first = atomic_load_explicit(&c->err, memory_order_relaxed) == 0)) {
+            c->cause = cause;
+            atomic_store_explicit(&c->err, ECANCELED, memory_order_relaxed); /* BUG: Err now */
+        }
+        cpat_ctx_unlock(c);
     }
+    if (first) {
+        struct timespec ts = {0, 50 * 1000};
+        nanosleep(&ts, NULL); /* ... Done still open ... */
+        cpat_ctx_lock(c);     /* ... then the library's whole cancel, from Err 0 */
+        atomic_store_explicit(&c->err, 0, memory_order_relaxed);
+        cpat_ctx_unlock(c);
+    }
+    cpat_ctx_cancel_cause(c, cause);
 }
-static const struct vctx_api done_before_err =
-    MUTANT("mutant_done_before_err", pthread, LIB_WITH, done_before_err_cancel,
-           done_before_err_cancel_cause, done_before_err_release, cpat_ctx_recv);
+BROKEN_CANCEL(err_before_done)
+static const struct vctx_api err_before_done = MUTANT(
+    "mutant_err_before_done", atomic, LIB_WITH, BROKEN_CANCEL_OPS(err_before_done), cpat_ctx_recv);
 
 /* skip_grandchildren: cancel forgets the children of its children (their
  * list is emptied before the library's cancel walks the tree), so they
@@ -71,18 +103,10 @@ static void skip_grandchildren_cancel_cause(cpat_ctx *c, int cause) {
     }
     cpat_ctx_cancel_cause(c, cause);
 }
-static void skip_grandchildren_cancel(cpat_ctx *c) {
-    skip_grandchildren_cancel_cause(c, ECANCELED);
-}
-static void skip_grandchildren_release(cpat_ctx *c) {
-    if (c && c->type != CTX_BACKGROUND) {
-        skip_grandchildren_cancel(c);
-        cpat_ctx_unref(c);
-    }
-}
+BROKEN_CANCEL(skip_grandchildren)
 static const struct vctx_api skip_grandchildren =
-    MUTANT("mutant_skip_grandchildren", atomic, LIB_WITH, skip_grandchildren_cancel,
-           skip_grandchildren_cancel_cause, skip_grandchildren_release, cpat_ctx_recv);
+    MUTANT("mutant_skip_grandchildren", atomic, LIB_WITH, BROKEN_CANCEL_OPS(skip_grandchildren),
+           cpat_ctx_recv);
 
 /* early_timer: a deadline fires halfway to it (X3). */
 static int early_timer_with_deadline(cpat_ctx *parent, uint64_t deadline_ns, cpat_ctx **out) {
@@ -159,7 +183,11 @@ static const struct vctx_api recv_drops_value =
     MUTANT("mutant_recv_drops_value", futex, LIB_WITH, LIB_CANCEL, recv_drops_value_recv);
 
 const struct vmutant_context vmutants_context[] = {
-    {&done_before_err, false, "X2"},  {&skip_grandchildren, false, "X1"},
-    {&early_timer, false, "X3"},      {&never_detach, false, "X4"},
-    {&recv_drops_value, false, "X6"}, {NULL, false, NULL},
+    {&done_before_err, false, "X2"},
+    {&err_before_done, false, "X2"},
+    {&skip_grandchildren, false, "X1"},
+    {&early_timer, false, "X3"},
+    {&never_detach, false, "X4"},
+    {&recv_drops_value, false, "X6"},
+    {NULL, false, NULL},
 };

@@ -13,8 +13,8 @@
  * any other channel; a context that can never be cancelled (background,
  * without_cancel, values over those) has Done NULL, which in a select
  * never fires (Go's nil channel).  Err is 0 until Done is closed, then
- * ECANCELED or ETIMEDOUT for good; it is set before Done is closed, so a
- * thread that sees Done closed sees Err set.
+ * ECANCELED or ETIMEDOUT for good: no thread sees Err set while Done is
+ * open, nor Done closed with Err 0.
  *
  * Lifetime (C has no garbage collector).  Every context is reference
  * counted.  A with_* call returns the one *owning* reference: the caller
@@ -36,7 +36,8 @@
  * deadline already past is done at once; a deadline never fires early.
  * A child's deadline never lies after its parent's (Go: the earlier wins).
  *
- * Errors: 0, ECANCELED, ETIMEDOUT, EPIPE (closed channel), ENOMEM, EINVAL.
+ * Errors: 0, ECANCELED, ETIMEDOUT, EPIPE (closed channel), ENOMEM, EAGAIN,
+ * EINVAL.
  */
 #ifndef CPAT_CONTEXT_H
 #define CPAT_CONTEXT_H
@@ -45,6 +46,10 @@
 #include <stdint.h>
 
 #include "cpat/chan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct cpat_ctx cpat_ctx;
 
@@ -66,8 +71,9 @@ extern const struct cpat_context_ops cpat_context_pthread_ops, cpat_context_atom
 cpat_ctx *cpat_ctx_background(const struct cpat_context_ops *ops);
 
 /* Children.  Each returns 0 and the owning reference in *out, or ENOMEM
- * (*out = NULL).  A child of a cancelled parent starts cancelled with the
- * parent's Err and cause. */
+ * (*out = NULL); with_deadline and with_timeout also EAGAIN when the timer
+ * thread cannot be started (a thread limit: a later call tries again).  A child of a cancelled
+ * parent starts cancelled with the parent's Err and cause. */
 int cpat_ctx_with_cancel(cpat_ctx *parent, cpat_ctx **out);
 int cpat_ctx_with_deadline(cpat_ctx *parent, uint64_t deadline_ns, cpat_ctx **out);
 int cpat_ctx_with_timeout(cpat_ctx *parent, uint64_t timeout_ns, cpat_ctx **out);
@@ -121,5 +127,9 @@ int cpat_ctx_select(cpat_ctx *ctx, struct cpat_select_case *cases, size_t n, siz
 
 /* Contexts alive now, in the whole process (for leak checks). */
 long cpat_ctx_live(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
