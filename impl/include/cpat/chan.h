@@ -61,6 +61,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Deadlines (absolute CLOCK_MONOTONIC ns). */
 #define CPAT_DEFAULT      ((uint64_t)0) /* select: Go's default case; ops: don't wait */
 #define CPAT_FOREVER      UINT64_MAX    /* wait for good */
@@ -108,5 +112,9 @@ struct cpat_chan_ops {
 
 extern const struct cpat_chan_ops cpat_chan_null_ops, cpat_chan_pthread_ops, cpat_chan_atomic_ops,
     cpat_chan_futex_ops, cpat_chan_ck_ring_ops;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

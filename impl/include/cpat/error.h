@@ -14,15 +14,26 @@
 #ifndef CPAT_ERROR_H
 #define CPAT_ERROR_H
 
+#ifdef __cplusplus
+#define CPAT_NORETURN [[noreturn]]
+extern "C" {
+#else
+#define CPAT_NORETURN _Noreturn
+#endif
+
 const char *cpat_strerror(int err);
 
-_Noreturn void cpat_die_at(const char *file, int line, const char *call, int err);
+CPAT_NORETURN void cpat_die_at(const char *file, int line, const char *call, int err);
 #define cpat_die(call, err) cpat_die_at(__FILE__, __LINE__, (call), (err))
 
 /* Misuse that cannot be reported through a return code (a void operation,
  * or a call that published its effect before it could check, as a
  * waitgroup's add()): one line "cpat: <call>: <what>" on stderr, then
  * abort(). */
-_Noreturn void cpat_misuse(const char *call, const char *what);
+CPAT_NORETURN void cpat_misuse(const char *call, const char *what);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -22,6 +22,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Properties a variant declares; verify uses them to pick expectations. */
 enum {
     CPAT_MUTEX_DETECTS_BAD_UNLOCK = 1u << 0, /* unlock of an unlocked lock returns EINVAL */
@@ -48,5 +52,9 @@ extern const struct cpat_mutex_ops cpat_mutex_null_ops, cpat_mutex_pthread_ops, 
 /* Concurrency Kit peers, present when cpat was built with libck. */
 extern const struct cpat_mutex_ops cpat_mutex_ck_fas_ops, cpat_mutex_ck_ticket_ops,
     cpat_mutex_ck_mcs_ops;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

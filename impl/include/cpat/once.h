@@ -24,6 +24,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Properties a variant declares. */
 enum {
     CPAT_ONCE_PARKS = 1u << 0, /* callers waiting for fn sleep in the kernel */
@@ -41,5 +45,9 @@ struct cpat_once_ops {
 };
 
 extern const struct cpat_once_ops cpat_once_pthread_ops, cpat_once_atomic_ops, cpat_once_futex_ops;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -46,6 +46,10 @@
 #include "cpat/chan.h"
 #include "cpat/context.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum { CPAT_JOB_DONE = 1, CPAT_JOB_CANCELLED = 2 };
 
 struct cpat_pool_job {
@@ -99,5 +103,9 @@ struct cpat_fan_ops {
 };
 
 extern const struct cpat_fan_ops cpat_fan_pthread_ops, cpat_fan_atomic_ops, cpat_fan_futex_ops;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

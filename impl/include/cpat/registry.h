@@ -14,6 +14,10 @@
 #include "cpat/rwlock.h"
 #include "cpat/waitgroup.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 extern const struct cpat_mutex_ops *const cpat_mutex_registry[];
 
 /* The variant called `name`, or NULL. */
@@ -43,5 +47,9 @@ const struct cpat_fan_ops *cpat_fan_find(const char *name);
 /* Zeroed storage for one object of a table's size and alignment, padded to
  * whole cache lines so neighbours never share one; free with free(). */
 void *cpat_obj_new(size_t size, size_t align);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -23,6 +23,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Properties a variant declares; verify uses them to pick expectations. */
 enum {
     CPAT_RWLOCK_DETECTS_BAD_UNLOCK = 1u << 0, /* rd/wrunlock of a lock not so held returns EINVAL
@@ -52,5 +56,9 @@ extern const struct cpat_rwlock_ops cpat_rwlock_null_ops, cpat_rwlock_pthread_op
     cpat_rwlock_spin_ops, cpat_rwlock_futex_ops, cpat_rwlock_bravo_ops, cpat_rwlock_brlock_ops;
 /* Concurrency Kit peers, present when cpat was built with libck. */
 extern const struct cpat_rwlock_ops cpat_rwlock_ck_rwlock_ops, cpat_rwlock_ck_brlock_ops;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

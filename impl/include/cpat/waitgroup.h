@@ -38,6 +38,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Properties a variant declares; verify uses them to pick expectations. */
 enum {
     CPAT_WAITGROUP_PARKS = 1u << 0,         /* waiters sleep in the kernel */
@@ -59,5 +63,9 @@ struct cpat_waitgroup_ops {
 
 extern const struct cpat_waitgroup_ops cpat_waitgroup_null_ops, cpat_waitgroup_pthread_ops,
     cpat_waitgroup_atomic_ops, cpat_waitgroup_futex_ops;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
