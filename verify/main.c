@@ -13,7 +13,10 @@
  * the check forked (verify/copy.h) ends with it and cannot hold the test's
  * stdout open after we exit.
  * Every failure prints the check id, variant, threads, seed and the command
- * that reruns it alone.  The output ends with "N passed, N failed".
+ * that reruns it alone.  The output ends with "N passed, N failed" (with
+ * --mutants, the mutation score of each pattern before it).  --junit FILE
+ * also writes every run as JUnit XML; --soak N repeats everything N rounds
+ * with fresh seeds, stopping after the first round that fails.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,6 +50,8 @@ struct options {
     uint64_t seed;
     bool mutants, list;
     const char *emit_ctest;
+    const char *junit; /* --junit FILE, or NULL */
+    long soak;         /* rounds (--soak), 1 by default */
     const char *self;
 };
 
@@ -54,12 +59,120 @@ struct tally {
     int passed, failed, skipped;
 };
 
+/* --junit: every run (every mutant with --mutants) as a JUnit testcase,
+ * kept until the end and written to a temporary name, then renamed. */
+struct jcase {
+    char classname[96]; /* cpat-verify.<pattern>.<variant> */
+    char name[64];      /* <check> threads=<n>, or the mutant's checks */
+    double secs;
+    int status;        /* VPASS, VFAIL, VSKIP */
+    char *why, *rerun; /* malloc'd, may be NULL */
+};
+static struct {
+    struct jcase *c;
+    size_t n, cap;
+} junit;
+
+static void junit_add(const struct options *o, const char *pattern, const char *impl,
+                      const char *name, double secs, int status, const char *why,
+                      const char *rerun) {
+    if (!o->junit)
+        return;
+    if (junit.n == junit.cap) {
+        size_t cap = junit.cap ? 2 * junit.cap : 256;
+        struct jcase *c = realloc(junit.c, cap * sizeof *c);
+        if (!c)
+            cpat_die("realloc(junit)", ENOMEM);
+        junit.c = c;
+        junit.cap = cap;
+    }
+    struct jcase *j = &junit.c[junit.n++];
+    snprintf(j->classname, sizeof j->classname, "cpat-verify.%s.%s", pattern, impl);
+    snprintf(j->name, sizeof j->name, "%s", name);
+    j->secs = secs;
+    j->status = status;
+    j->why = why && *why ? strdup(why) : NULL;
+    j->rerun = rerun && *rerun ? strdup(rerun) : NULL;
+}
+
+static void xml_text(FILE *f, const char *s) {
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '&')
+            fputs("&amp;", f);
+        else if (ch == '<')
+            fputs("&lt;", f);
+        else if (ch == '>')
+            fputs("&gt;", f);
+        else if (ch == '"')
+            fputs("&quot;", f);
+        else if (ch < 0x20 && ch != '\n' && ch != '\t')
+            fputc('?', f); /* not allowed in XML 1.0 */
+        else
+            fputc(ch, f);
+    }
+}
+
+/* 0, or 1 after a message when the file cannot be written. */
+static int junit_write(const char *path, const struct tally *t, double secs) {
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        fprintf(stderr, "cpat-verify: --junit path too long\n");
+        return 1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "cpat-verify: --junit %s: %s\n", tmp, strerror(errno));
+        return 1;
+    }
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites>\n<testsuite name=\"cpat-verify\" tests=\"%zu\" failures=\"%d\" "
+            "skipped=\"%d\" time=\"%.3f\">\n",
+            junit.n, t->failed, t->skipped, secs);
+    for (size_t i = 0; i < junit.n; i++) {
+        const struct jcase *j = &junit.c[i];
+        fputs("  <testcase classname=\"", f);
+        xml_text(f, j->classname);
+        fputs("\" name=\"", f);
+        xml_text(f, j->name);
+        fprintf(f, "\" time=\"%.3f\"", j->secs);
+        if (j->status == VPASS && !j->why) {
+            fputs("/>\n", f);
+            continue;
+        }
+        fputs(">\n", f);
+        if (j->status == VFAIL) {
+            fputs("    <failure message=\"", f);
+            xml_text(f, j->why);
+            fputs("\">", f);
+            xml_text(f, j->rerun);
+            fputs("</failure>\n", f);
+        } else if (j->status == VSKIP) {
+            fputs("    <skipped message=\"", f);
+            xml_text(f, j->why);
+            fputs("\"/>\n", f);
+        } else {
+            fputs("    <system-out>", f);
+            xml_text(f, j->why);
+            fputs("</system-out>\n", f);
+        }
+        fputs("  </testcase>\n", f);
+    }
+    fputs("</testsuite>\n</testsuites>\n", f);
+    if (ferror(f) | fclose(f) || rename(tmp, path) != 0) {
+        fprintf(stderr, "cpat-verify: --junit %s: %s\n", path, strerror(errno));
+        unlink(tmp);
+        return 1;
+    }
+    return 0;
+}
+
 static void usage(FILE *f) {
     fprintf(f,
             "usage: cpat-verify [--pattern P] [--impl NAME] [--check ID] [--threads N,N,...]\n"
             "                   [--seconds S] [--seed X] [--stall S] [--limit S] [--mutants]\n"
-            "                   [--list]\n"
-            "                   [--emit-ctest FILE]\n"
+            "                   [--junit FILE] [--soak N] [--list] [--emit-ctest FILE]\n"
             "  --pattern P    only pattern P (default: all)\n"
             "  --impl NAME    only variant NAME (default: every registered variant)\n"
             "  --check ID     only check ID, e.g. M2 (default: all)\n"
@@ -70,6 +183,9 @@ static void usage(FILE *f) {
             "  --limit S      seconds one check may run in all (default: the stall budget\n"
             "                 plus 4 x the check's expected time)\n"
             "  --mutants      run the deliberately broken variants: pass iff each is caught\n"
+            "  --junit FILE   also write every run as JUnit XML to FILE\n"
+            "  --soak N       repeat everything N rounds with fresh seeds; stop after the\n"
+            "                 first round that fails\n"
             "  --list         list patterns, variants and checks\n"
             "  --emit-ctest F write one ctest add_test() per (variant, check) to F\n",
             CPAT_TSAN ? "20" : "5");
@@ -220,12 +336,14 @@ static struct outcome run_child(const struct options *o, const struct vpattern *
     return out;
 }
 
-static void print_rerun(const struct options *o, const char *pattern, const char *impl,
-                        const char *check, int threads, uint64_t seed) {
-    printf("     rerun: %s --pattern %s%s --impl %s --check %s --threads %d --seconds %g"
-           " --seed 0x%" PRIx64 "\n",
-           o->self, pattern, o->mutants ? " --mutants" : "", impl, check, threads, o->seconds,
-           seed);
+/* The command that reruns one run alone.  --seed is the run's seed, from
+ * which each (check, threads) derives its own as this run did. */
+static void format_rerun(char *buf, size_t size, const struct options *o, const char *pattern,
+                         const char *impl, const char *check, int threads) {
+    snprintf(buf, size,
+             "%s --pattern %s%s --impl %s --check %s --threads %d --seconds %g --seed 0x%" PRIx64,
+             o->self, pattern, o->mutants ? " --mutants" : "", impl, check, threads, o->seconds,
+             o->seed);
 }
 
 /* Runs the checks on one implementation; returns how many failed. */
@@ -246,13 +364,20 @@ static int verify_impl(const struct options *o, const struct vpattern *p, const 
             const char *tag = r.status == VPASS ? "ok  " : r.status == VSKIP ? "skip" : "FAIL";
             printf("%s %-3s %s/%s threads=%d %.2fs%s%s\n", tag, c->id, p->name, im->name, threads,
                    secs, r.why[0] ? "  " : "", r.why);
+            char rerun[1024] = "";
             if (r.status == VFAIL) {
                 failures++;
-                printf("     %s: %s; seed 0x%" PRIx64 "\n", c->id, c->what, seed);
-                print_rerun(o, p->name, im->name, c->id, threads, seed);
-                if (o->mutants)
-                    return failures; /* caught: no need to look further */
+                format_rerun(rerun, sizeof rerun, o, p->name, im->name, c->id, threads);
+                printf("     %s: %s; seed 0x%" PRIx64 "\n     rerun: %s\n", c->id, c->what, seed,
+                       rerun);
             }
+            if (!o->mutants) {
+                char name[64];
+                snprintf(name, sizeof name, "%s threads=%d", c->id, threads);
+                junit_add(o, p->name, im->name, name, secs, r.status, r.why, rerun);
+            }
+            if (r.status == VFAIL && o->mutants)
+                return failures; /* caught: no need to look further */
             if (!o->mutants) {
                 t->passed += r.status == VPASS;
                 t->failed += r.status == VFAIL;
@@ -347,7 +472,7 @@ static void list(void) {
 
 int main(int argc, char **argv) {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    struct options o = {.seconds = 0.5, .stall = CPAT_TSAN ? 20 : 5, .self = argv[0]};
+    struct options o = {.seconds = 0.5, .stall = CPAT_TSAN ? 20 : 5, .soak = 1, .self = argv[0]};
     o.seed = cpat_now_ns() ^ ((uint64_t)getpid() << 32);
     int defaults[] = {2, (int)ncpu + 1, 4 * (int)ncpu};
     for (int i = 0; i < 3; i++) /* distinct, ascending */
@@ -366,6 +491,8 @@ int main(int argc, char **argv) {
                                              {"emit-ctest", required_argument, 0, 'e'},
                                              {"help", no_argument, 0, 'h'},
                                              {"limit", required_argument, 0, 'L'},
+                                             {"junit", required_argument, 0, 'j'},
+                                             {"soak", required_argument, 0, 'k'},
                                              {0, 0, 0, 0}};
     for (int ch; (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
         char *end;
@@ -408,6 +535,20 @@ int main(int argc, char **argv) {
             break;
         case 'm':
             o.mutants = true;
+            break;
+        case 'j':
+            if (!*optarg) {
+                fprintf(stderr, "cpat-verify: --junit wants a file name\n");
+                return 2;
+            }
+            o.junit = optarg;
+            break;
+        case 'k':
+            o.soak = strtol(optarg, &end, 10);
+            if (*end || o.soak < 1 || o.soak > 1000000) {
+                fprintf(stderr, "cpat-verify: --soak wants a number of rounds in 1..1000000\n");
+                return 2;
+            }
             break;
         case 'l':
             o.list = true;
@@ -452,7 +593,6 @@ int main(int argc, char **argv) {
     bool self = o.pattern && strcmp(o.pattern, "selftest") == 0;
     const struct vpattern *const *run = self ? selftest : patterns;
     size_t nrun = self ? 1 : NPATTERNS;
-    struct tally t = {0, 0, 0};
     bool matched_pattern = false, matched_impl = false;
     for (size_t pi = 0; pi < nrun; pi++) {
         const struct vpattern *p = run[pi];
@@ -469,33 +609,82 @@ int main(int argc, char **argv) {
         }
         struct vimpl im[MAX_IMPLS];
         size_t n = p->impls(im, MAX_IMPLS, o.mutants);
-        for (size_t i = 0; i < n; i++) {
-            if (o.impl && strcmp(o.impl, im[i].name) != 0)
-                continue;
-            matched_impl = true;
-            if (!o.mutants) {
-                verify_impl(&o, p, &im[i], sh, &t);
-                continue;
-            }
-            /* A mutant passes (is caught) when at least one check fails. */
-            if (im[i].tsan_only && !CPAT_TSAN) {
-                printf("skip mutant %s/%s: only ThreadSanitizer can catch it\n", p->name,
-                       im[i].name);
-                t.skipped++;
-            } else if (verify_impl(&o, p, &im[i], sh, &t) > 0) {
-                printf("CAUGHT mutant %s/%s\n", p->name, im[i].name);
-                t.passed++;
-            } else {
-                printf("MISSED mutant %s/%s: every check passed (V1 fails)\n", p->name, im[i].name);
-                t.failed++;
-            }
-        }
+        for (size_t i = 0; i < n; i++)
+            matched_impl |= !o.impl || strcmp(o.impl, im[i].name) == 0;
     }
     if (!matched_pattern || !matched_impl) {
         fprintf(stderr, "cpat-verify: no %s named %s (see --list)\n",
                 matched_pattern ? "variant" : "pattern", matched_pattern ? o.impl : o.pattern);
         return 2;
     }
+
+    struct tally t = {0, 0, 0};
+    uint64_t t0 = cpat_now_ns();
+    char score[1024] = ""; /* --mutants: "mutex 5/5, ..." of the last round */
+    for (long round = 1; round <= o.soak; round++) {
+        if (o.soak > 1) {
+            if (round > 1) /* a fresh seed: splitmix64 of the last */
+                o.seed = (o.seed + 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull ^ (o.seed >> 31);
+            printf("cpat-verify: round %ld of %ld, seed 0x%" PRIx64 "\n", round, o.soak, o.seed);
+        }
+        int failed_before = t.failed;
+        size_t len = 0;
+        score[0] = 0;
+        for (size_t pi = 0; pi < nrun; pi++) {
+            const struct vpattern *p = run[pi];
+            if (o.pattern && strcmp(o.pattern, p->name) != 0)
+                continue;
+            struct vimpl im[MAX_IMPLS];
+            size_t n = p->impls(im, MAX_IMPLS, o.mutants);
+            int caught = 0, mutants = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (o.impl && strcmp(o.impl, im[i].name) != 0)
+                    continue;
+                if (!o.mutants) {
+                    verify_impl(&o, p, &im[i], sh, &t);
+                    continue;
+                }
+                /* A mutant passes (is caught) when at least one check fails. */
+                uint64_t m0 = cpat_now_ns();
+                if (im[i].tsan_only && !CPAT_TSAN) {
+                    printf("skip mutant %s/%s: only ThreadSanitizer can catch it\n", p->name,
+                           im[i].name);
+                    t.skipped++;
+                    junit_add(&o, p->name, im[i].name, "mutant", 0, VSKIP,
+                              "only ThreadSanitizer can catch it", NULL);
+                    continue;
+                }
+                mutants++;
+                bool got = verify_impl(&o, p, &im[i], sh, &t) > 0;
+                double secs = (double)(cpat_now_ns() - m0) / 1e9;
+                if (got) {
+                    printf("CAUGHT mutant %s/%s\n", p->name, im[i].name);
+                    t.passed++;
+                    caught++;
+                    junit_add(&o, p->name, im[i].name, "mutant", secs, VPASS, "caught", NULL);
+                } else {
+                    printf("MISSED mutant %s/%s: every check passed (V1 fails)\n", p->name,
+                           im[i].name);
+                    t.failed++;
+                    junit_add(&o, p->name, im[i].name, "mutant", secs, VFAIL,
+                              "every check passed: the mutant was not caught (V1)", NULL);
+                }
+            }
+            if (o.mutants && mutants && len < sizeof score)
+                len += (size_t)snprintf(score + len, sizeof score - len, "%s%s %d/%d",
+                                        len ? ", " : "", p->name, caught, mutants);
+        }
+        if (t.failed > failed_before) {
+            if (o.soak > 1)
+                printf("cpat-verify: round %ld of %ld failed: stopping (rerun commands above)\n",
+                       round, o.soak);
+            break;
+        }
+    }
+    if (o.junit && junit_write(o.junit, &t, (double)(cpat_now_ns() - t0) / 1e9))
+        return 2;
+    if (score[0])
+        printf("mutation score: %s\n", score);
     printf("%d passed, %d failed", t.passed, t.failed);
     if (t.skipped)
         printf(", %d skipped", t.skipped);

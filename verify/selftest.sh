@@ -10,7 +10,10 @@
 #   T3  ticks forever: it must fail at the time limit.
 # Then, with cpat-verify gone, no process of any check's group may be left
 # and none may hold the output open (ctest would wait for its end-of-file:
-# the 600 s time-out this test was written for).  Output goes to a file, not
+# the 600 s time-out this test was written for).  The same run's --junit
+# file must be well-formed XML with the three runs and the two failures;
+# T2's rerun command must fail the same way with the same seed; and --soak
+# must repeat a passing check and stop after the first failing round.  Output goes to a file, not
 # a pipe, so that this script cannot hang the same way: it fails instead.
 # Ends with "N passed, N failed".
 set -eu
@@ -62,7 +65,7 @@ holders() {
 
 start=$(date +%s)
 rc=0
-"$verify" --pattern selftest --stall "$stall" --limit "$limit" >"$log" 2>&1 || rc=$?
+"$verify" --pattern selftest --stall "$stall" --limit "$limit" --junit "$dir/junit.xml" >"$log" 2>&1 || rc=$?
 took=$(($(date +%s) - start))
 cat "$log"
 
@@ -86,6 +89,26 @@ for g in $pgids; do
 done
 left=$(holders "$log" | tr '\n' ' ')
 check "no process holds the output open (left: ${left:-none})" test -z "$left"
+
+# CI output: JUnit XML, rerun commands, soak rounds.
+xml=$dir/junit.xml
+check "--junit wrote well-formed XML" xmllint --noout "$xml"
+check "--junit has 3 testcases, 2 failures" grep -q 'tests="3" failures="2"' "$xml"
+check "--junit names T2's run" grep -q 'name="T2 threads=1"' "$xml"
+check "--junit's failures carry rerun commands" test "$(grep -c '<failure .*--pattern selftest.*--seed 0x' "$xml")" = 2
+seed2=$(sed -n 's/^     T2: .*; seed \(0x[0-9a-f]*\)$/\1/p' "$log")
+rerun2=$(sed -n '/^FAIL T2/,/rerun:/s/^     rerun: //p' "$log")
+rrc=0
+# shellcheck disable=SC2086 # the rerun command is meant to split
+$rerun2 --stall "$stall" --limit "$limit" >"$dir/rerun" 2>&1 || rrc=$?
+check "T2's rerun fails again (rc $rrc)" test "$rrc" = 1
+check "T2's rerun runs with T2's seed ($seed2)" grep -q "^     T2: .*; seed $seed2\$" "$dir/rerun"
+"$verify" --pattern selftest --check T1 --soak 3 --stall "$stall" >"$dir/soak" 2>&1 || true
+check "--soak 3 of a passing check runs 3 rounds" grep -qx '3 passed, 0 failed' "$dir/soak"
+src=0
+"$verify" --pattern selftest --check T2 --soak 3 --stall "$stall" --limit "$limit" >"$dir/soak2" 2>&1 || src=$?
+check "--soak stops after the first failing round (rc $src)" grep -q '^cpat-verify: round 1 of 3 failed: stopping' "$dir/soak2"
+check "--soak ran no second round" test "$(grep -c '^cpat-verify: round ' "$dir/soak2")" = 2
 
 # Clean up after a failure: what is left is this test's own.
 for p in $left; do
