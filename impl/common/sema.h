@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/futex.h"
@@ -43,6 +44,11 @@ static inline int cpat_sema_trywait(struct cpat_sema *s) {
 
 /* Takes a token, blocking until there is one. */
 void cpat_sema_wait(struct cpat_sema *s);
+
+/* The same, polling `polls` times before it parks; true if it slept (a
+ * caller that decided when to park itself passes 0 and learns whether the
+ * park cost it a wake-up). */
+bool cpat_sema_wait_polls(struct cpat_sema *s, int polls);
 
 /* Adds n > 0 tokens. */
 static inline void cpat_sema_post(struct cpat_sema *s, int n) {

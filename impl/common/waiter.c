@@ -1,6 +1,7 @@
 /* The waiter's slow path: yield, then sleep the way w->kind says (see
  * waiter.h for the states). */
 #include "common/waiter.h"
+#include "common/park.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -9,48 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Is a PU spare: are at most as many threads runnable, machine-wide, as
- * there are PUs online?  The kernel's count is the fourth field of
- * /proc/loadavg ("runnable/total"), summed over the CPUs when read (a
- * pread, ~1-2 us), so each thread asks at most once per SPARE_TTL_NS and
- * keeps the answer.  Without /proc it says yes: the waiter polls as it
- * did before it asked. */
-#define SPARE_TTL_NS 1000000
-static int loadavg_fd = -1;
-static long online_pus;
-static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
-static void spare_init(void) {
-    loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-    online_pus = sysconf(_SC_NPROCESSORS_ONLN);
-}
-
-static bool spare_pu(uint64_t now) {
-    static __thread uint64_t asked_at;
-    static __thread bool spare = true;
-    if (asked_at && now - asked_at < SPARE_TTL_NS)
-        return spare;
-    asked_at = now;
-    pthread_once(&spare_once, spare_init);
-    char buf[128];
-    ssize_t n = loadavg_fd < 0 ? -1 : pread(loadavg_fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
-        return spare = true;
-    buf[n] = 0;
-    /* "0.52 0.58 0.59 3/211 4242": the runnable count follows the third space. */
-    char *p = buf;
-    for (int f = 0; f < 3 && p; f++)
-        if ((p = strchr(p, ' ')) != NULL)
-            p++;
-    long runnable = p ? strtol(p, NULL, 10) : 0;
-    return spare = runnable <= online_pus || online_pus <= 0;
-}
-
 bool cpat_waiter_poll_on(uint64_t *t0) {
     uint64_t now = cpat_now_ns();
     if (!*t0)
         *t0 = now; /* the first CPAT_WAITER_POLLS_PER_YIELD polls: no question */
     else if (now - *t0 >= CPAT_WAITER_POLL_NS ||
-             (now - *t0 >= CPAT_WAITER_POLL_NS / 4 && !spare_pu(now)))
+             (now - *t0 >= CPAT_WAITER_POLL_NS / 4 && !cpat_spare_pu(now)))
         return false;
     sched_yield();
     return true;

@@ -5,6 +5,7 @@
 #ifndef CPAT_MUTEX_ALL_H
 #define CPAT_MUTEX_ALL_H
 
+#include "mutex/adaptive.h"
 #include "mutex/futex.h"
 #include "mutex/mcs.h"
 #include "mutex/null.h"
@@ -20,6 +21,8 @@
 #endif
 
 #define CPAT_MUTEX_VARIANTS(X)                                                                     \
-    X(null) X(pthread) X(spin) X(ticket) X(mcs) X(futex) CPAT_MUTEX_PEERS(X)
+    X(null)                                                                                        \
+    X(pthread) X(pthread_adaptive) X(spin) X(ticket) X(mcs) X(futex) X(adaptive)                   \
+        CPAT_MUTEX_PEERS(X)
 
 #endif

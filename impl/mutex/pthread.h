@@ -1,7 +1,12 @@
 /* pthread mutex: the platform's default mutex (glibc: a futex lock with no
  * spinning, PTHREAD_MUTEX_NORMAL).  The baseline every variant is compared
  * with.  Unlock of an unlocked NORMAL mutex is undefined, so it is not
- * detected. */
+ * detected.
+ *
+ * pthread_adaptive: what a C programmer reaches for when the default parks
+ * too early, glibc's PTHREAD_MUTEX_ADAPTIVE_NP: a locker spins up to
+ * ~twice its recent average number of spins (at most 100 tries, or the
+ * glibc.pthread.mutex_spin_count tunable) before it parks. */
 #ifndef CPAT_MUTEX_PTHREAD_H
 #define CPAT_MUTEX_PTHREAD_H
 
@@ -44,6 +49,25 @@ static inline int cpat_mutex_pthread_unlock(struct cpat_mutex_pthread *m) {
     if (e)
         cpat_die("pthread_mutex_unlock", e);
     return 0;
+}
+
+struct cpat_mutex_pthread_adaptive {
+    struct cpat_mutex_pthread p;
+};
+
+int cpat_mutex_pthread_adaptive_init(struct cpat_mutex_pthread_adaptive *m);
+
+static inline void cpat_mutex_pthread_adaptive_destroy(struct cpat_mutex_pthread_adaptive *m) {
+    cpat_mutex_pthread_destroy(&m->p);
+}
+static inline void cpat_mutex_pthread_adaptive_lock(struct cpat_mutex_pthread_adaptive *m) {
+    cpat_mutex_pthread_lock(&m->p);
+}
+static inline int cpat_mutex_pthread_adaptive_trylock(struct cpat_mutex_pthread_adaptive *m) {
+    return cpat_mutex_pthread_trylock(&m->p);
+}
+static inline int cpat_mutex_pthread_adaptive_unlock(struct cpat_mutex_pthread_adaptive *m) {
+    return cpat_mutex_pthread_unlock(&m->p);
 }
 
 #endif

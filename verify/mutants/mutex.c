@@ -9,6 +9,7 @@
 #include "common/futex.h"
 #include "common/spin.h"
 #include "mutants.h"
+#include "mutex/adaptive.h"
 #include "mutex/futex.h"
 #include "mutex/ops.h"
 #include "mutex/spin.h"
@@ -88,11 +89,60 @@ static void cpat_mutex_mutant_sleepy_lock(struct cpat_mutex_mutant_sleepy *m) {
 CPAT_MUTEX_OPS(mutant_sleepy, "mutant", CPAT_MUTEX_DETECTS_BAD_UNLOCK,
                "spin lock whose waiters sleep past the wait budget");
 
+/* adaptive_no_handoff: the adaptive lock's unlock in hand-off mode clears
+ * LOCKED but posts no token, so the waiter it hands the lock to -- the one
+ * that has waited longest -- sleeps on, and everyone queues behind it (a
+ * hang: the watchdog).  The rest is adaptive.c's unlock_slow. */
+#define cpat_mutex_mutant_adaptive_no_handoff         cpat_mutex_adaptive
+#define cpat_mutex_mutant_adaptive_no_handoff_init    cpat_mutex_adaptive_init
+#define cpat_mutex_mutant_adaptive_no_handoff_destroy cpat_mutex_adaptive_destroy
+#define cpat_mutex_mutant_adaptive_no_handoff_lock    cpat_mutex_adaptive_lock
+#define cpat_mutex_mutant_adaptive_no_handoff_trylock cpat_mutex_adaptive_trylock
+static int cpat_mutex_mutant_adaptive_no_handoff_unlock(struct cpat_mutex_adaptive *m) {
+    uint32_t old =
+        atomic_fetch_and_explicit(&m->state, ~CPAT_MUTEX_ADAPTIVE_LOCKED, memory_order_release);
+    if (!(old & CPAT_MUTEX_ADAPTIVE_LOCKED))
+        return EINVAL;
+    uint32_t s = old & ~CPAT_MUTEX_ADAPTIVE_LOCKED;
+    if (s & CPAT_MUTEX_ADAPTIVE_STARVING)
+        return 0; /* BUG: the hand-off posts nothing */
+    while (s >= CPAT_MUTEX_ADAPTIVE_WAITER &&
+           !(s & (CPAT_MUTEX_ADAPTIVE_LOCKED | CPAT_MUTEX_ADAPTIVE_WOKEN)))
+        if (atomic_compare_exchange_weak_explicit(
+                &m->state, &s, (s - CPAT_MUTEX_ADAPTIVE_WAITER) | CPAT_MUTEX_ADAPTIVE_WOKEN,
+                memory_order_relaxed, memory_order_relaxed)) {
+            cpat_sema_post(&m->sema, 1);
+            break;
+        }
+    return 0;
+}
+CPAT_MUTEX_OPS(mutant_adaptive_no_handoff, "mutant",
+               CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_PARKS,
+               "adaptive lock whose hand-off wakes nobody");
+
+/* adaptive_never_parks: the adaptive lock's waiters spin on trylock for as
+ * long as the holder holds it, asleep or not, while the variant says it
+ * parks (M6). */
+#define cpat_mutex_mutant_adaptive_never_parks         cpat_mutex_adaptive
+#define cpat_mutex_mutant_adaptive_never_parks_init    cpat_mutex_adaptive_init
+#define cpat_mutex_mutant_adaptive_never_parks_destroy cpat_mutex_adaptive_destroy
+#define cpat_mutex_mutant_adaptive_never_parks_trylock cpat_mutex_adaptive_trylock
+#define cpat_mutex_mutant_adaptive_never_parks_unlock  cpat_mutex_adaptive_unlock
+static void cpat_mutex_mutant_adaptive_never_parks_lock(struct cpat_mutex_adaptive *m) {
+    while (cpat_mutex_adaptive_trylock(m)) /* BUG: no budget, no park */
+        cpat_cpu_relax();
+}
+CPAT_MUTEX_OPS(mutant_adaptive_never_parks, "mutant",
+               CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_PARKS,
+               "adaptive lock whose waiters spin however long the holder sleeps");
+
 const struct vmutant_mutex vmutants_mutex[] = {
     {&cpat_mutex_mutant_relaxed_unlock_ops, true, "M2 (TSan)"},
     {&cpat_mutex_mutant_lost_wakeup_ops, false, "watchdog"},
     {&cpat_mutex_mutant_trylock_ignores_holder_ops, false, "M3"},
     {&cpat_mutex_mutant_silent_bad_unlock_ops, false, "M5"},
     {&cpat_mutex_mutant_sleepy_ops, false, "M4"},
+    {&cpat_mutex_mutant_adaptive_no_handoff_ops, false, "watchdog"},
+    {&cpat_mutex_mutant_adaptive_never_parks_ops, false, "M6"},
     {NULL, false, NULL},
 };

@@ -48,7 +48,8 @@ struct cpat_mutex_ops {
 };
 
 extern const struct cpat_mutex_ops cpat_mutex_null_ops, cpat_mutex_pthread_ops, cpat_mutex_spin_ops,
-    cpat_mutex_ticket_ops, cpat_mutex_mcs_ops, cpat_mutex_futex_ops;
+    cpat_mutex_ticket_ops, cpat_mutex_mcs_ops, cpat_mutex_futex_ops, cpat_mutex_adaptive_ops,
+    cpat_mutex_pthread_adaptive_ops;
 /* Concurrency Kit peers, present when cpat was built with libck. */
 extern const struct cpat_mutex_ops cpat_mutex_ck_fas_ops, cpat_mutex_ck_ticket_ops,
     cpat_mutex_ck_mcs_ops;

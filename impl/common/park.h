@@ -1,0 +1,47 @@
+/* When to stop spinning and park: what a wait needs to decide it.
+ *
+ * cpat_park_cost_ns() is this process's measured cost of one park: the time
+ * from a waker's post to the parked thread running again (a FUTEX_WAKE,
+ * the scheduler, a context switch).  It is an average of what the adaptive
+ * locks observe when their waiters actually sleep (cpat_park_observe), so
+ * it is this machine's figure, not a constant: ~5-10 us on bare-metal x86,
+ * 15-30 us on the 2-vCPU KVM guest cpat was built on (limits.futex_rtt is
+ * twice it, one wake each way).  Until the first parks it is
+ * CPAT_PARK_COST_SEED_NS.  Spinning for as long as one park costs, then
+ * parking, never costs more than twice the better of the two choices made
+ * in hindsight (the classic competitive bound for spin-then-block).
+ *
+ * cpat_spare_pu() says whether a PU is free for a spinner: at most as many
+ * threads runnable, machine-wide, as PUs online.  When none is, the
+ * thread we wait for may be waiting for our PU, and spinning delays it. */
+#ifndef CPAT_COMMON_PARK_H
+#define CPAT_COMMON_PARK_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CPAT_PARK_COST_SEED_NS 10000u
+/* Observations are clamped to [MIN, MAX].  A waiter woken late because
+ * every PU was busy measured the run queue as well as the park: that is a
+ * real cost of parking on a loaded machine, and users of the estimate
+ * decide how much of it to believe (the adaptive mutex spins for at most
+ * 50 us whatever the estimate). */
+#define CPAT_PARK_COST_MIN_NS  1000u
+#define CPAT_PARK_COST_MAX_NS  10000000u
+
+extern _Atomic uint32_t cpat_park_cost_est_ns;
+
+static inline uint32_t cpat_park_cost_ns(void) {
+    /* Relaxed: an estimate; nothing else is published with it. */
+    return atomic_load_explicit(&cpat_park_cost_est_ns, memory_order_relaxed);
+}
+
+/* A waiter that slept reports post -> running again, in ns. */
+void cpat_park_observe(uint64_t ns);
+
+/* See above.  Asks the kernel (/proc/loadavg) at most once per
+ * millisecond per thread; without /proc it says yes. */
+bool cpat_spare_pu(uint64_t now_ns);
+
+#endif
