@@ -4,10 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sched.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/spin.h"
@@ -280,128 +276,24 @@ static int m5_run(const struct vrun *r) {
     return VPASS;
 }
 
-/* M6 (beyond GUARANTEES.md: the PARKS flag).  A variant that says its
- * waiters sleep must not spin through a long wait.  Thread 0 holds the
- * lock for M6_HOLD_NS at a time, asleep, while the others lock; during
- * each hold it looks M6_LOOKS times at the kernel's state of every waiter
- * that is inside lock() (/proc/self/task/TID/stat): a spinning thread is
- * R (running or runnable) at every look, however busy the machine; a
- * parked one is S, after a spin of <= 50 us.  More than half the looks
- * finding R fails a variant that says it parks.  The first look comes
- * M6_HOLD_NS / 4 into the hold, after the waiters have had time to arrive
- * and stop spinning.  A variant that spins says so and gets only the
- * figure. */
-#define M6_HOLD_NS 20000000u
-#define M6_LOOKS   3
-
-struct m6_waiter {
-    _Atomic int tid;     /* its kernel thread id */
-    _Atomic int in_lock; /* inside lock() */
-};
-
-struct m6_shared {
-    struct mshared *s;
-    _Atomic int round; /* thread 0 holds the lock for round n: n; -1: done */
-    long looks, runnable;
-    struct m6_waiter w[];
-};
-
-/* The state letter of thread tid ('R', 'S', ...), or 0 if unreadable. */
-static char task_state(int tid) {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')'); /* "tid (comm) S ...": comm may hold spaces */
-    return p && p[1] == ' ' ? p[2] : 0;
+/* M6 (beyond GUARANTEES.md: the PARKS flag).  Thread 0 holds the lock,
+ * asleep, while the others lock: a variant that says it parks must not
+ * have its waiters runnable (harness.h, vparks_run). */
+static void m6_take(void *m, int who) {
+    (void)who;
+    ((struct mshared *)m)->ops->lock(((struct mshared *)m)->m);
 }
-
-static void m6_hold(struct vthread *t, struct m6_shared *x, int n) {
-    struct mshared *s = x->s;
-    s->ops->lock(s->m);
-    atomic_store_explicit(&x->round, n, memory_order_relaxed);
-    for (int look = 0; look <= M6_LOOKS; look++) {
-        struct timespec ts = cpat_ns_to_timespec(M6_HOLD_NS / (M6_LOOKS + 1));
-        nanosleep(&ts, NULL);
-        if (look == M6_LOOKS)
-            break;
-        for (int i = 1; i < t->r->threads; i++) {
-            if (!atomic_load_explicit(&x->w[i].in_lock, memory_order_relaxed))
-                continue;
-            char st = task_state(atomic_load_explicit(&x->w[i].tid, memory_order_relaxed));
-            if (st) {
-                x->looks++;
-                x->runnable += st == 'R';
-            }
-        }
-    }
-    s->ops->unlock(s->m);
-}
-
-static void m6_thread(struct vthread *t) {
-    struct m6_shared *x = t->arg;
-    struct mshared *s = x->s;
-    if (t->index == 0) {
-        for (int n = 1; !vtime_up(t); n++) {
-            m6_hold(t, x, n);
-            vtick(t);
-            /* Let the waiters through before the next hold. */
-            struct timespec ts = cpat_ns_to_timespec(M6_HOLD_NS / 10);
-            nanosleep(&ts, NULL);
-        }
-        atomic_store_explicit(&x->round, -1, memory_order_relaxed);
-        return;
-    }
-    struct m6_waiter *me = &x->w[t->index];
-    atomic_store_explicit(&me->tid, (int)gettid(), memory_order_relaxed);
-    for (int seen = 0;;) {
-        int n = atomic_load_explicit(&x->round, memory_order_relaxed);
-        if (n < 0)
-            break;
-        if (n == seen) { /* between holds: wait for the next one, off the CPU */
-            struct timespec ts = cpat_ns_to_timespec(M6_HOLD_NS / 40);
-            nanosleep(&ts, NULL);
-            vtick(t);
-            continue;
-        }
-        seen = n;
-        atomic_store_explicit(&me->in_lock, 1, memory_order_relaxed);
-        s->ops->lock(s->m);
-        atomic_store_explicit(&me->in_lock, 0, memory_order_relaxed);
-        s->ops->unlock(s->m);
-        vtick(t);
-    }
+static void m6_release(void *m, int who) {
+    (void)who;
+    ((struct mshared *)m)->ops->unlock(((struct mshared *)m)->m);
 }
 
 static int m6_run(const struct vrun *r) {
-    if (r->threads < 2)
-        return VSKIP;
-    struct m6_shared *x = calloc(1, sizeof *x + (size_t)r->threads * sizeof x->w[0]);
-    x->s = mshared_new(r);
-    vthreads_run(r, r->threads, m6_thread, x);
-    mshared_free(x->s);
-    long looks = x->looks, runnable = x->runnable;
-    free(x);
-    if (looks == 0) {
-        vnote(r, "no waiter seen inside lock() (no /proc?)");
-        return VSKIP;
-    }
+    struct mshared *s = mshared_new(r);
     const struct cpat_mutex_ops *ops = r->ops;
-    vnote(r, "waiters runnable at %ld of %ld looks", runnable, looks);
-    if (!(ops->flags & CPAT_MUTEX_PARKS))
-        return VSKIP;
-    if (2 * runnable > looks)
-        return vfail(r,
-                     "waiters were runnable at %ld of %ld looks while the holder slept: they "
-                     "spin, yet the variant says it parks",
-                     runnable, looks);
-    return VPASS;
+    int v = vparks_run(r, ops->flags & CPAT_MUTEX_PARKS, m6_take, m6_release, s);
+    mshared_free(s);
+    return v;
 }
 
 static const struct vcheck mutex_checks[] = {

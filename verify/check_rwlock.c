@@ -1,4 +1,5 @@
-/* rwlock checks R1-R3 (../shared/GUARANTEES.md), and R4, the rwlock's M5.
+/* rwlock checks R1-R3 (../shared/GUARANTEES.md), R4, the rwlock's M5, and
+ * R5 (the PARKS flag).
  * Critical sections touch plain data so that ThreadSanitizer sees any
  * missing happens-before. */
 #include <errno.h>
@@ -309,11 +310,39 @@ static int r4_run(const struct vrun *r) {
     return VPASS;
 }
 
+/* R5 (beyond GUARANTEES.md: the PARKS flag).  Thread 0 holds the write
+ * lock, asleep; odd waiters read-lock, even ones write-lock.  A variant
+ * that says it parks must not have them runnable (harness.h). */
+static void r5_take(void *p, int who) {
+    struct rshared *s = p;
+    if (who == 0 || who % 2 == 0)
+        s->ops->wrlock(s->l);
+    else
+        s->ops->rdlock(s->l);
+}
+static void r5_release(void *p, int who) {
+    struct rshared *s = p;
+    if (who == 0 || who % 2 == 0)
+        s->ops->wrunlock(s->l);
+    else
+        s->ops->rdunlock(s->l);
+}
+
+static int r5_run(const struct vrun *r) {
+    struct rshared *s = rshared_new(r);
+    const struct cpat_rwlock_ops *ops = r->ops;
+    int v = vparks_run(r, ops->flags & CPAT_RWLOCK_PARKS, r5_take, r5_release, s);
+    rshared_free(s);
+    return v;
+}
+
 static const struct vcheck rwlock_checks[] = {
     {"R1", "a writer excludes readers and writers", r1_run, false, false},
     {"R2", "N readers can hold the lock at once", r2_run, false, false},
     {"R3", "a waiting writer blocks new readers and gets in within a budget", r3_run, false, false},
     {"R4", "rdunlock/wrunlock of a lock not so held is detected", r4_run, true, true},
+    {"R5", "a variant that says it parks does not spin while the writer sleeps", r5_run, false,
+     false},
 };
 
 static size_t rwlock_impls(struct vimpl *out, size_t max, bool mutants) {

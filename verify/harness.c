@@ -1,11 +1,14 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/spin.h"
@@ -104,4 +107,114 @@ void vnote(const struct vrun *r, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(r->sh->note, sizeof r->sh->note, fmt, ap);
     va_end(ap);
+}
+
+/* vparks_run (harness.h). */
+struct vparks {
+    void (*take)(void *obj, int who), (*release)(void *obj, int who);
+    void *obj;
+    _Atomic int round; /* thread 0 holds the lock for round n: n; -1: done */
+    long looks, runnable;
+    struct {
+        _Atomic int tid;    /* the waiter's kernel thread id */
+        _Atomic int inside; /* it is inside take() */
+    } w[];
+};
+
+/* The state letter of thread tid ('R', 'S', ...), or 0 if unreadable. */
+static char task_state(int tid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* "tid (comm) S ...": comm may hold spaces */
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static void vparks_sleep(uint64_t ns) {
+    struct timespec ts = cpat_ns_to_timespec(ns);
+    nanosleep(&ts, NULL);
+}
+
+static void vparks_hold(struct vthread *t, struct vparks *x, int n) {
+    x->take(x->obj, 0);
+    atomic_store_explicit(&x->round, n, memory_order_relaxed);
+    for (int look = 0; look < VPARKS_LOOKS; look++) {
+        vparks_sleep(VPARKS_HOLD_NS / (VPARKS_LOOKS + 1));
+        for (int i = 1; i < t->r->threads; i++) {
+            if (!atomic_load_explicit(&x->w[i].inside, memory_order_relaxed))
+                continue;
+            char st = task_state(atomic_load_explicit(&x->w[i].tid, memory_order_relaxed));
+            if (st) {
+                x->looks++;
+                x->runnable += st == 'R';
+            }
+        }
+    }
+    vparks_sleep(VPARKS_HOLD_NS / (VPARKS_LOOKS + 1));
+    x->release(x->obj, 0);
+}
+
+static void vparks_thread(struct vthread *t) {
+    struct vparks *x = t->arg;
+    if (t->index == 0) {
+        for (int n = 1; !vtime_up(t); n++) {
+            vparks_hold(t, x, n);
+            vtick(t);
+            vparks_sleep(VPARKS_HOLD_NS / 10); /* let the waiters through */
+        }
+        atomic_store_explicit(&x->round, -1, memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&x->w[t->index].tid, (int)gettid(), memory_order_relaxed);
+    for (int seen = 0;;) {
+        int n = atomic_load_explicit(&x->round, memory_order_relaxed);
+        if (n < 0)
+            break;
+        if (n == seen) { /* between holds: wait for the next one, off the CPU */
+            vparks_sleep(VPARKS_HOLD_NS / 40);
+            vtick(t);
+            continue;
+        }
+        seen = n;
+        atomic_store_explicit(&x->w[t->index].inside, 1, memory_order_relaxed);
+        x->take(x->obj, t->index);
+        atomic_store_explicit(&x->w[t->index].inside, 0, memory_order_relaxed);
+        x->release(x->obj, t->index);
+        vtick(t);
+    }
+}
+
+int vparks_run(const struct vrun *r, bool parks, void (*take)(void *obj, int who),
+               void (*release)(void *obj, int who), void *obj) {
+    if (r->threads < 2)
+        return VSKIP;
+    struct vparks *x = calloc(1, sizeof *x + (size_t)r->threads * sizeof x->w[0]);
+    if (!x)
+        cpat_die("calloc", ENOMEM);
+    x->take = take;
+    x->release = release;
+    x->obj = obj;
+    vthreads_run(r, r->threads, vparks_thread, x);
+    long looks = x->looks, runnable = x->runnable;
+    free(x);
+    if (looks == 0) {
+        vnote(r, "no waiter seen waiting (no /proc?)");
+        return VSKIP;
+    }
+    vnote(r, "waiters runnable at %ld of %ld looks", runnable, looks);
+    if (!parks)
+        return VSKIP;
+    if (2 * runnable > looks)
+        return vfail(r,
+                     "waiters were runnable at %ld of %ld looks while the holder slept: they "
+                     "spin, yet the variant says it parks",
+                     runnable, looks);
+    return VPASS;
 }

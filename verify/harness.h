@@ -98,6 +98,21 @@ void vtick_flush(struct vthread *t);
 /* Runs fn on r->threads (or n) threads, index 0..n-1, and joins them. */
 void vthreads_run(const struct vrun *r, int n, void (*fn)(struct vthread *t), void *arg);
 
+/* The parking probe (M6, R5: a variant's PARKS flag).  Thread 0 takes
+ * the lock (take(obj, 0)) and holds it, asleep, VPARKS_HOLD_NS at a time;
+ * the others take and release it (take/release(obj, index)) once per
+ * hold.  During each hold thread 0 looks VPARKS_LOOKS times at the kernel
+ * state of every waiter inside take() (/proc/self/task/TID/stat): a
+ * spinning thread is R (running or runnable) at every look, however busy
+ * the machine; a parked one is S, after its spin.  The first look comes a
+ * quarter into the hold, after the waiters have arrived and stopped
+ * spinning.  With `parks`, more than half the looks finding R fail the
+ * run; without, the figure is noted and the run skipped. */
+#define VPARKS_HOLD_NS 20000000u
+#define VPARKS_LOOKS   3
+int vparks_run(const struct vrun *r, bool parks, void (*take)(void *obj, int who),
+               void (*release)(void *obj, int who), void *obj);
+
 int vfail(const struct vrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vnote(const struct vrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool vfailed(const struct vrun *r);

@@ -52,3 +52,16 @@ bool cpat_spare_pu(uint64_t now) {
     long runnable = p ? strtol(p, NULL, 10) : 0;
     return spare = runnable <= online_pus || online_pus <= 0;
 }
+
+bool cpat_spin_check(struct cpat_spin *sp) {
+    uint64_t now = cpat_now_ns();
+    if (!sp->t0) {
+        sp->t0 = now;
+        sp->budget_ns = cpat_park_cost_ns();
+        if (sp->budget_ns > CPAT_SPIN_MAX_NS)
+            sp->budget_ns = CPAT_SPIN_MAX_NS;
+        return true;
+    }
+    uint64_t spent = now - sp->t0;
+    return spent < sp->budget_ns && (spent < sp->budget_ns / 4 || cpat_spare_pu(now));
+}

@@ -21,12 +21,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/clock.h"
+
 #define CPAT_PARK_COST_SEED_NS 10000u
 /* Observations are clamped to [MIN, MAX].  A waiter woken late because
  * every PU was busy measured the run queue as well as the park: that is a
  * real cost of parking on a loaded machine, and users of the estimate
- * decide how much of it to believe (the adaptive mutex spins for at most
- * 50 us whatever the estimate). */
+ * decide how much of it to believe (a spin lasts at most CPAT_SPIN_MAX_NS
+ * whatever the estimate). */
 #define CPAT_PARK_COST_MIN_NS  1000u
 #define CPAT_PARK_COST_MAX_NS  10000000u
 
@@ -43,5 +45,27 @@ void cpat_park_observe(uint64_t ns);
 /* See above.  Asks the kernel (/proc/loadavg) at most once per
  * millisecond per thread; without /proc it says yes. */
 bool cpat_spare_pu(uint64_t now_ns);
+
+/* The longest spin, whatever parks cost: a park measured during an
+ * overload includes time in the run queue, and spinning then helps no one. */
+#define CPAT_SPIN_MAX_NS 50000u
+/* The clock is read once every CPAT_SPIN_CHECK polls: ~16 PAUSEs, 0.2-1 us. */
+#define CPAT_SPIN_CHECK  16
+
+/* One wait's spin, zero-initialized: it may go on for the measured cost of
+ * a park (at most CPAT_SPIN_MAX_NS), and for only a quarter of that when
+ * the machine has no spare PU -- the thread we wait for may be waiting for
+ * ours.  The budget starts at the first check. */
+struct cpat_spin {
+    uint64_t t0;
+    uint32_t budget_ns, polls;
+};
+
+bool cpat_spin_check(struct cpat_spin *sp);
+
+/* Call once per poll: true while spinning on may pay off. */
+static inline bool cpat_spin_on(struct cpat_spin *sp) {
+    return ++sp->polls % CPAT_SPIN_CHECK ? true : cpat_spin_check(sp);
+}
 
 #endif

@@ -18,32 +18,6 @@
 /* The clock is read once every SPIN_CHECK polls: ~16 PAUSEs, 0.2-1 us. */
 #define SPIN_CHECK 16
 
-/* The longest spin, whatever parks cost: a park measured during an
- * overload includes time in the run queue, and spinning then helps no one. */
-#define SPIN_MAX_NS 50000u
-
-/* One lock call's spinning: a budget of time, started at the first check. */
-struct spin {
-    uint64_t t0;
-    uint32_t budget_ns, polls;
-};
-
-/* True while spinning on may pay off (see adaptive.h). */
-static bool spin_on(struct spin *sp) {
-    if (++sp->polls % SPIN_CHECK)
-        return true;
-    uint64_t now = cpat_now_ns();
-    if (!sp->t0) {
-        sp->t0 = now;
-        sp->budget_ns = cpat_park_cost_ns();
-        if (sp->budget_ns > SPIN_MAX_NS)
-            sp->budget_ns = SPIN_MAX_NS;
-        return true;
-    }
-    uint64_t spent = now - sp->t0;
-    return spent < sp->budget_ns && (spent < sp->budget_ns / 4 || cpat_spare_pu(now));
-}
-
 /* How long a wait may last before it asks for hand-off: Go's 1 ms, or
  * longer where parks are slow.  Once in hand-off mode every waiter waits
  * for those queued before it, a park each; the mode must end once the queue
@@ -58,13 +32,13 @@ static uint64_t starve_ns(uint32_t state) {
 }
 
 void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
-    struct spin sp = {0};
+    struct cpat_spin sp = {0};
     uint64_t wait_start = 0; /* when this call first parked */
     bool starving = false;   /* it has waited longer than STARVE_NS */
     bool awoke = false;      /* WOKEN is set on our behalf: clear it when we CAS */
     uint32_t old = atomic_load_explicit(&m->state, memory_order_relaxed);
     for (;;) {
-        if ((old & (LOCKED | STARVING)) == LOCKED && spin_on(&sp)) {
+        if ((old & (LOCKED | STARVING)) == LOCKED && cpat_spin_on(&sp)) {
             /* Tell unlock a running thread is coming, so it wakes nobody.
              * Relaxed: the bit publishes nothing. */
             if (!awoke && !(old & WOKEN) && old >= WAITER &&
@@ -119,7 +93,7 @@ void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
         }
         /* Woken to compete: unlock set WOKEN for us.  Spin afresh. */
         awoke = true;
-        sp = (struct spin){0};
+        sp = (struct cpat_spin){0};
     }
 }
 

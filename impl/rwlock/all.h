@@ -5,6 +5,7 @@
 #ifndef CPAT_RWLOCK_ALL_H
 #define CPAT_RWLOCK_ALL_H
 
+#include "rwlock/adaptive.h"
 #include "rwlock/bravo.h"
 #include "rwlock/brlock.h"
 #include "rwlock/futex.h"
@@ -20,6 +21,8 @@
 #endif
 
 #define CPAT_RWLOCK_VARIANTS(X)                                                                    \
-    X(null) X(pthread) X(spin) X(futex) X(bravo) X(brlock) CPAT_RWLOCK_PEERS(X)
+    X(null)                                                                                        \
+    X(pthread) X(pthread_wpref) X(spin) X(futex) X(adaptive) X(bravo) X(brlock)                    \
+        CPAT_RWLOCK_PEERS(X)
 
 #endif

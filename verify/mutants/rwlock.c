@@ -6,6 +6,8 @@
 
 #include "common/tsan.h"
 #include "mutants.h"
+#include "common/spin.h"
+#include "rwlock/adaptive.h"
 #include "rwlock/bravo.h"
 #include "rwlock/brlock.h"
 #include "rwlock/futex.h"
@@ -80,9 +82,9 @@ CPAT_RWLOCK_OPS(mutant_reader_preferring, "mutant",
 #define cpat_rwlock_mutant_lost_reader_wakeup_trywr    cpat_rwlock_futex_trywr
 static int
 cpat_rwlock_mutant_lost_reader_wakeup_wrunlock(struct cpat_rwlock_mutant_lost_reader_wakeup *l) {
-    int32_t queued = atomic_fetch_add_explicit(&l->readers, CPAT_RWLOCK_FUTEX_MAX_READERS,
-                                               memory_order_release) +
-                     CPAT_RWLOCK_FUTEX_MAX_READERS;
+    int32_t queued =
+        atomic_fetch_add_explicit(&l->readers, CPAT_RWLOCK_GO_MAX_READERS, memory_order_release) +
+        CPAT_RWLOCK_GO_MAX_READERS;
     if (queued > 1)
         cpat_sema_post(&l->rsem, queued - 1); /* BUG: one token short */
     return cpat_mutex_futex_unlock(&l->w);
@@ -217,6 +219,26 @@ cpat_rwlock_mutant_silent_bad_unlock_rdunlock(struct cpat_rwlock_mutant_silent_b
 CPAT_RWLOCK_OPS(mutant_silent_bad_unlock, "mutant", CPAT_RWLOCK_DETECTS_BAD_UNLOCK,
                 "spin rwlock that claims to detect a bad rdunlock but does not");
 
+/* adaptive_reader_spins: the adaptive lock's queued readers poll for their
+ * token for as long as the writer holds the lock, asleep or not, while the
+ * variant says it parks (R5). */
+#define cpat_rwlock_mutant_adaptive_reader_spins          cpat_rwlock_adaptive
+#define cpat_rwlock_mutant_adaptive_reader_spins_init     cpat_rwlock_adaptive_init
+#define cpat_rwlock_mutant_adaptive_reader_spins_destroy  cpat_rwlock_adaptive_destroy
+#define cpat_rwlock_mutant_adaptive_reader_spins_rdunlock cpat_rwlock_adaptive_rdunlock
+#define cpat_rwlock_mutant_adaptive_reader_spins_wrlock   cpat_rwlock_adaptive_wrlock
+#define cpat_rwlock_mutant_adaptive_reader_spins_wrunlock cpat_rwlock_adaptive_wrunlock
+#define cpat_rwlock_mutant_adaptive_reader_spins_tryrd    cpat_rwlock_adaptive_tryrd
+#define cpat_rwlock_mutant_adaptive_reader_spins_trywr    cpat_rwlock_adaptive_trywr
+static void cpat_rwlock_mutant_adaptive_reader_spins_rdlock(struct cpat_rwlock_adaptive *l) {
+    if (atomic_fetch_add_explicit(&l->readers, 1, memory_order_acquire) < 0)
+        while (cpat_sema_trywait(&l->rsem)) /* BUG: no budget, no park */
+            cpat_cpu_relax();
+}
+CPAT_RWLOCK_OPS(mutant_adaptive_reader_spins, "mutant",
+                CPAT_RWLOCK_DETECTS_BAD_UNLOCK | CPAT_RWLOCK_PARKS | CPAT_RWLOCK_WRITER_PREFERRING,
+                "adaptive rwlock whose queued readers spin however long the writer sleeps");
+
 const struct vmutant_rwlock vmutants_rwlock[] = {
     {&cpat_rwlock_mutant_reader_ignores_writer_ops, false, "R1"},
     {&cpat_rwlock_mutant_relaxed_wrunlock_ops, true, "R1 (TSan)"},
@@ -231,5 +253,6 @@ const struct vmutant_rwlock vmutants_rwlock[] = {
     {&cpat_rwlock_mutant_brlock_no_lease_ops, false, "R1"},
 #endif
     {&cpat_rwlock_mutant_silent_bad_unlock_ops, false, "R4"},
+    {&cpat_rwlock_mutant_adaptive_reader_spins_ops, false, "R5"},
     {NULL, false, NULL},
 };

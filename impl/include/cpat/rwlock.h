@@ -53,7 +53,8 @@ struct cpat_rwlock_ops {
 };
 
 extern const struct cpat_rwlock_ops cpat_rwlock_null_ops, cpat_rwlock_pthread_ops,
-    cpat_rwlock_spin_ops, cpat_rwlock_futex_ops, cpat_rwlock_bravo_ops, cpat_rwlock_brlock_ops;
+    cpat_rwlock_spin_ops, cpat_rwlock_futex_ops, cpat_rwlock_bravo_ops, cpat_rwlock_brlock_ops,
+    cpat_rwlock_adaptive_ops, cpat_rwlock_pthread_wpref_ops;
 /* Concurrency Kit peers, present when cpat was built with libck. */
 extern const struct cpat_rwlock_ops cpat_rwlock_ck_rwlock_ops, cpat_rwlock_ck_brlock_ops;
 
