@@ -87,6 +87,17 @@ static void context(void) {
     LIST_KINDS(cpat_pool_registry)
     LIST_KINDS(cpat_fan_registry)
     cpat_bench_context("cpat_impl_kinds", buf);
+    /* The locks whose waiters sleep (flag PARKS), as pattern/impl: the
+     * report shows the best of them beside the best overall. */
+    len = 0;
+#define LIST_PARKS(pattern, registry, flag)                                                        \
+    for (size_t k = 0; registry[k]; k++)                                                           \
+        if ((registry[k]->flags & (flag)) && len < sizeof buf)                                     \
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s/%s", len ? " " : "",        \
+                                    pattern, registry[k]->name);
+    LIST_PARKS("mutex", cpat_mutex_registry, CPAT_MUTEX_PARKS)
+    LIST_PARKS("rwlock", cpat_rwlock_registry, CPAT_RWLOCK_PARKS)
+    cpat_bench_context("cpat_parks", buf);
 }
 
 int main(int argc, char **argv) {
