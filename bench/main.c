@@ -164,8 +164,9 @@ int main(int argc, char **argv) {
     register_context(&ts);
     register_pool(&ts);
     if (cpat_bench_run() == 0) {
-        fprintf(stderr, "cpat-bench: no benchmark matched the filter\n");
-        return 1;
+        fprintf(stderr,
+                "cpat-bench: no benchmark matched the filter (see --benchmark_list_tests)\n");
+        return 2; /* bad input, like an unknown argument */
     }
     if (cpat_bench_errors()) { /* a benchmark's own check failed: say so in the exit status */
         fprintf(stderr, "cpat-bench: %d runs reported an error (see above)\n", cpat_bench_errors());
