@@ -50,6 +50,9 @@ expect usage "$src/scripts/plot"
 expect /nonexistent "$src/scripts/plot" /nonexistent
 expect /nonexistent "$src/scripts/report" /nonexistent
 expect bogus "$src/scripts/test" bogus
+expect /nonexistent "$src/scripts/compare" /nonexistent /nonexistent
+expect threshold "$src/scripts/compare" --threshold x a b
+expect usage "$src/scripts/compare" onlyone
 expect extra "$src/scripts/deps" extra
 echo "$((n - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
