@@ -8,7 +8,9 @@
 # others by items/s.  Every ratio reads "x times better" (> 1: the winner
 # is better); "of limit" is the limit's figure over the winner's (<= 1: the
 # share of what the machine allows).  Output TSV: family, point, threads,
-# best, figure, unit, x pthread, best peer, x peer, limit, of limit.
+# best, figure, unit, x pthread, best peer, x peer, limit, of limit;
+# preceded by a sort key that puts the patterns in the order a reader asks
+# about them (locks first).
 BEGIN { FS = OFS = "\t" }
 # The machine limit a family is held to (WORKLOADS.md, "floor for").
 function floor_of(fam) {
@@ -34,6 +36,12 @@ $3 != "null" {
 	if ($4 > top[$1]) top[$1] = $4
 	v[k SUBSEP $2] = $0; impls[k] = impls[k] SUBSEP $2; kind[$2] = $3
 }
+function order(fam,    p, i, n, list) {
+	n = split("mutex rwlock once waitgroup chan select context pool fan", list, " ")
+	p = fam; sub(/\..*/, "", p)
+	for (i = 1; i <= n; i++) if (list[i] == p) return i
+	return n + 1
+}
 # The figure that ranks row r of family f: p50 ns or items/s.
 function fig(f, r,    c) { split(r, c, "\t"); return (f in lat) ? c[6] : c[5] }
 function better(f, a, b) { return (f in lat) ? (a != "" && (b == "" || a + 0 < b + 0)) : a + 0 > b + 0 }
@@ -54,11 +62,13 @@ function point(f, label, t,    k, n, i, list, best, bf, peer, pf, pt, r, x, ns, 
 	if (best == "") return
 	ns = (f in lat) ? bf : (bf > 0 ? 1e9 / bf : "")
 	fl = floor_of(f)
+	if (t == 1 && fl == "limits.cacheline_rtt")
+		fl = "limits.atomic_rmw" # one thread: no line travels between PUs
 	# (No comparison inside print's arguments: awk reads ">" there as a
 	# redirection.)
 	of = ((fl in lim) && lim[fl] != "" && ns + 0 > 0) ? sprintf("%.2f", lim[fl] / ns) : "-"
-	shown = (f in lat) ? sprintf("%.0f", bf) : sprintf("%.4g", bf)
-	print f, label, t, best, shown, (f in lat) ? "ns p50" : "items/s",
+	shown = (f in lat) ? sprintf("%.0f", bf) : sprintf("%.4g", bf / 1e6)
+	print order(f), f, label, t, best, shown, (f in lat) ? "ns p50" : "M items/s",
 		times(f, bf, pt), peer == "" ? "-" : peer, times(f, bf, pf), fl == "" ? "-" : fl, of
 }
 END {
