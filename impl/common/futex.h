@@ -27,11 +27,13 @@ static inline long cpat_futex_call(_Atomic uint32_t *word, int op, uint32_t val,
     return syscall(SYS_futex, (uint32_t *)word, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, bitset);
 }
 
-/* Sleep while *word == expect, until woken or until the absolute
- * CLOCK_MONOTONIC time `deadline` (NULL: no deadline). */
-static inline int cpat_futex_wait(_Atomic uint32_t *word, uint32_t expect,
-                                  const struct timespec *deadline) {
-    if (cpat_futex_call(word, FUTEX_WAIT_BITSET, expect, deadline, FUTEX_BITSET_MATCH_ANY) == 0)
+/* Sleep while *word == expect, until woken by a wake whose bitset shares a
+ * bit with `bits`, or until the absolute CLOCK_MONOTONIC time `deadline`
+ * (NULL: no deadline).  Targeted wake-ups: a waiter sleeps with a bit of
+ * its own, and a waker names the bit of the one it means. */
+static inline int cpat_futex_wait_bits(_Atomic uint32_t *word, uint32_t expect,
+                                       const struct timespec *deadline, uint32_t bits) {
+    if (cpat_futex_call(word, FUTEX_WAIT_BITSET, expect, deadline, bits) == 0)
         return 0;
     switch (errno) {
     case EAGAIN: /* the word no longer held `expect` */
@@ -42,6 +44,21 @@ static inline int cpat_futex_wait(_Atomic uint32_t *word, uint32_t expect,
     default:
         cpat_die("futex(FUTEX_WAIT_BITSET)", errno);
     }
+}
+
+/* Sleep while *word == expect, until woken or until the absolute
+ * CLOCK_MONOTONIC time `deadline` (NULL: no deadline). */
+static inline int cpat_futex_wait(_Atomic uint32_t *word, uint32_t expect,
+                                  const struct timespec *deadline) {
+    return cpat_futex_wait_bits(word, expect, deadline, FUTEX_BITSET_MATCH_ANY);
+}
+
+/* Wake up to n threads sleeping on word with a bit of `bits`. */
+static inline int cpat_futex_wake_bits(_Atomic uint32_t *word, int n, uint32_t bits) {
+    long r = cpat_futex_call(word, FUTEX_WAKE_BITSET, (uint32_t)n, NULL, bits);
+    if (r < 0)
+        cpat_die("futex(FUTEX_WAKE_BITSET)", errno);
+    return (int)r;
 }
 
 /* Wake up to n threads sleeping on word; returns how many were woken. */

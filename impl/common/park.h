@@ -49,6 +49,13 @@ bool cpat_spare_pu(uint64_t now_ns);
 /* The longest spin, whatever parks cost: a park measured during an
  * overload includes time in the run queue, and spinning then helps no one. */
 #define CPAT_SPIN_MAX_NS 50000u
+/* PAUSEs between two looks at the awaited word while spinning (Go's
+ * sync.Mutex: 30).  Every look pulls the line from the holder's cache;
+ * looking less often leaves the holder its line to unlock and re-lock at
+ * L1 speed. */
+#ifndef CPAT_SPIN_PAUSES
+#define CPAT_SPIN_PAUSES 1
+#endif
 /* The clock is read once every CPAT_SPIN_CHECK polls: ~16 PAUSEs, 0.2-1 us. */
 #define CPAT_SPIN_CHECK  16
 

@@ -5,6 +5,7 @@
  * the kernel (common/park.h). */
 #include "mutex/adaptive.h"
 #include "common/clock.h"
+#include "common/futex.h"
 #include "common/park.h"
 #include "common/spin.h"
 #include "cpat/error.h"
@@ -15,9 +16,6 @@
 #define STARVING CPAT_MUTEX_ADAPTIVE_STARVING
 #define WAITER   CPAT_MUTEX_ADAPTIVE_WAITER
 
-/* The clock is read once every SPIN_CHECK polls: ~16 PAUSEs, 0.2-1 us. */
-#define SPIN_CHECK 16
-
 /* How long a wait may last before it asks for hand-off: Go's 1 ms, or
  * longer where parks are slow.  Once in hand-off mode every waiter waits
  * for those queued before it, a park each; the mode must end once the queue
@@ -25,16 +23,56 @@
  * (see the hand-off below).  So it must exceed (waiters x park cost), with
  * a margin: otherwise an oversubscribed machine, where a park includes a
  * wait in the run queue, never leaves hand-off mode and every lock costs
- * a wake-up. */
+ * a wake-up.  Capped, so that a wait stays bounded by a figure a user can
+ * rely on. */
 static uint64_t starve_ns(uint32_t state) {
     uint64_t turnover = 4 * (uint64_t)(state / WAITER + 1) * cpat_park_cost_ns();
-    return turnover > CPAT_MUTEX_ADAPTIVE_STARVE_NS ? turnover : CPAT_MUTEX_ADAPTIVE_STARVE_NS;
+    if (turnover < CPAT_MUTEX_ADAPTIVE_STARVE_NS)
+        return CPAT_MUTEX_ADAPTIVE_STARVE_NS;
+    return turnover < CPAT_MUTEX_ADAPTIVE_STARVE_MAX_NS ? turnover
+                                                        : CPAT_MUTEX_ADAPTIVE_STARVE_MAX_NS;
+}
+
+/* Ticket t's futex bit: wakes name the front waiter by it (two waiters 32
+ * tickets apart share one, and one of them wakes for nothing). */
+static uint32_t bit(uint32_t ticket) {
+    return 1u << (ticket % 32);
+}
+
+/* Sleeps until ticket is the front waiter and a token is there, takes the
+ * token.  True if it slept.  The acquire load of tokens pairs with the
+ * release in post(); it comes before the load of head, so a waiter that
+ * sees a token also sees the head that the token's poster saw. */
+static bool await_turn(struct cpat_mutex_adaptive *m, uint32_t ticket) {
+    bool slept = false;
+    for (;;) {
+        uint32_t t = atomic_load_explicit(&m->tokens, memory_order_acquire);
+        if (t && atomic_load_explicit(&m->head, memory_order_relaxed) == ticket) {
+            if (atomic_compare_exchange_weak_explicit(&m->tokens, &t, t - 1, memory_order_acquire,
+                                                      memory_order_relaxed))
+                return slept;
+            continue;
+        }
+        /* Not our turn, or no token yet: sleep while tokens still reads t.
+         * A post changes tokens before it wakes, so it cannot slip in
+         * between this look and the sleep. */
+        cpat_futex_wait_bits(&m->tokens, t, NULL, bit(ticket));
+        slept = true;
+    }
+}
+
+/* The front waiter got the lock: the next ticket is front.  Release: the
+ * next poster (this thread at unlock, or a later holder, ordered after it
+ * by the lock) reads head to pick whom to wake. */
+static void advance(struct cpat_mutex_adaptive *m) {
+    atomic_fetch_add_explicit(&m->head, 1, memory_order_release);
 }
 
 void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
     struct cpat_spin sp = {0};
     uint64_t wait_start = 0; /* when this call first parked */
-    bool starving = false;   /* it has waited longer than STARVE_NS */
+    uint32_t ticket = 0;     /* ours once wait_start is set */
+    bool starving = false;   /* it has waited longer than starve_ns */
     bool awoke = false;      /* WOKEN is set on our behalf: clear it when we CAS */
     uint32_t old = atomic_load_explicit(&m->state, memory_order_relaxed);
     for (;;) {
@@ -45,7 +83,8 @@ void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
                 atomic_compare_exchange_weak_explicit(&m->state, &old, old | WOKEN,
                                                       memory_order_relaxed, memory_order_relaxed))
                 awoke = true;
-            cpat_cpu_relax();
+            for (int i = 0; i < CPAT_SPIN_PAUSES; i++)
+                cpat_cpu_relax();
             old = atomic_load_explicit(&m->state, memory_order_relaxed);
             continue;
         }
@@ -63,16 +102,20 @@ void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
         if (!atomic_compare_exchange_weak_explicit(&m->state, &old, new, memory_order_acquire,
                                                    memory_order_relaxed))
             continue; /* old is the fresh value */
-        if (!(old & (LOCKED | STARVING)))
-            return; /* it was free and the CAS took it */
+        if (!(old & (LOCKED | STARVING))) {
+            if (wait_start)
+                advance(m); /* we were the front waiter */
+            return;         /* it was free and the CAS took it */
+        }
 
-        /* Parked.  The token's acquire pairs with the release of the
-         * unlock's post: in hand-off mode that is how the critical section
-         * before it reaches us. */
+        /* Parked: a new waiter takes a ticket; a woken one that lost keeps
+         * its place at the front. */
         uint64_t now = cpat_now_ns();
-        if (!wait_start)
+        if (!wait_start) {
             wait_start = now;
-        bool slept = cpat_sema_wait_polls(&m->sema, 0);
+            ticket = atomic_fetch_add_explicit(&m->tail, 1, memory_order_relaxed);
+        }
+        bool slept = await_turn(m, ticket);
         now = cpat_now_ns();
         if (slept)
             cpat_park_observe(now - atomic_load_explicit(&m->posted_ns, memory_order_relaxed));
@@ -89,6 +132,7 @@ void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
             if (!starving || old / WAITER == 1)
                 delta -= STARVING;
             atomic_fetch_add_explicit(&m->state, delta, memory_order_relaxed);
+            advance(m);
             return;
         }
         /* Woken to compete: unlock set WOKEN for us.  Spin afresh. */
@@ -97,12 +141,15 @@ void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
     }
 }
 
-/* Wakes one waiter: post a token (its release pairs with the waiter's
- * acquire in the semaphore), stamping the time first so that the waiter
- * can measure what its park cost. */
-static void post(struct cpat_mutex_adaptive *m) {
+/* Wakes the front waiter: one token (its release pairs with the waiter's
+ * acquire in await_turn), then a wake by the front's ticket bit.  The time
+ * is stamped first so that the waiter can measure what its park cost. */
+void cpat_mutex_adaptive_post(struct cpat_mutex_adaptive *m) {
     atomic_store_explicit(&m->posted_ns, cpat_now_ns(), memory_order_relaxed);
-    cpat_sema_post(&m->sema, 1);
+    atomic_fetch_add_explicit(&m->tokens, 1, memory_order_release);
+    /* Acquire pairs with advance(): the front we wake is the current one. */
+    uint32_t front = atomic_load_explicit(&m->head, memory_order_acquire);
+    cpat_futex_wake_bits(&m->tokens, 1, bit(front));
 }
 
 int cpat_mutex_adaptive_unlock_slow(struct cpat_mutex_adaptive *m) {
@@ -114,7 +161,7 @@ int cpat_mutex_adaptive_unlock_slow(struct cpat_mutex_adaptive *m) {
         return EINVAL;
     uint32_t s = old & ~LOCKED;
     if (s & STARVING) {
-        post(m); /* hand-off: the next parked waiter owns it now */
+        cpat_mutex_adaptive_post(m); /* hand-off: the front waiter owns it now */
         return 0;
     }
     /* Wake one waiter, unless none is recorded or someone is already on the
@@ -124,12 +171,12 @@ int cpat_mutex_adaptive_unlock_slow(struct cpat_mutex_adaptive *m) {
     while (s >= WAITER && !(s & (LOCKED | WOKEN | STARVING)))
         if (atomic_compare_exchange_weak_explicit(&m->state, &s, (s - WAITER) | WOKEN,
                                                   memory_order_relaxed, memory_order_relaxed)) {
-            post(m);
+            cpat_mutex_adaptive_post(m);
             break;
         }
     return 0;
 }
 
 CPAT_MUTEX_OPS(adaptive, "variant", CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_PARKS,
-               "Go's sync.Mutex protocol on a futex: spins for the measured park cost, then "
-               "parks; hand-off after 1 ms");
+               "Go's sync.Mutex protocol on futex words: spins for the measured park cost, then "
+               "parks in FIFO; hand-off after >= 1 ms of waiting");

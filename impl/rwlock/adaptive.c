@@ -8,7 +8,8 @@ void cpat_rwlock_adaptive_sema_wait(struct cpat_sema *s) {
     do {
         if (cpat_sema_trywait(s) == 0) /* acquires the post that made the token */
             return;
-        cpat_cpu_relax();
+        for (int i = 0; i < CPAT_SPIN_PAUSES; i++)
+            cpat_cpu_relax();
     } while (cpat_spin_on(&sp));
     cpat_sema_wait_polls(s, 0);
 }

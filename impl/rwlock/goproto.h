@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "common/sema.h"
+#include "cpat/error.h"
 
 #define CPAT_RWLOCK_GO_MAX_READERS (1 << 30)
 
@@ -98,8 +99,15 @@
          * wrlock of a writer that arrives after us.  Old value <= 0: a                            \
          * writer arrived while we held the lock and counted us in                                 \
          * `departing`. */                                                                         \
-        if (atomic_fetch_sub_explicit(&l->readers, 1, memory_order_release) <= 0)                  \
+        int32_t was = atomic_fetch_sub_explicit(&l->readers, 1, memory_order_release);             \
+        if (was <= 0) {                                                                            \
+            /* A stray rdunlock that raced past the check above: the count                         \
+             * is now wrong and every later waiter would hang.  Say so, as                         \
+             * Go does ("sync: RUnlock of unlocked RWMutex"). */                                   \
+            if (was == 0 || was == -CPAT_RWLOCK_GO_MAX_READERS)                                    \
+                cpat_die("rwlock rdunlock of a lock not read-locked", EINVAL);                     \
             cpat_rwlock_##V##_depart(l);                                                           \
+        }                                                                                          \
         return 0;                                                                                  \
     }                                                                                              \
                                                                                                    \

@@ -111,7 +111,7 @@ static int cpat_mutex_mutant_adaptive_no_handoff_unlock(struct cpat_mutex_adapti
         if (atomic_compare_exchange_weak_explicit(
                 &m->state, &s, (s - CPAT_MUTEX_ADAPTIVE_WAITER) | CPAT_MUTEX_ADAPTIVE_WOKEN,
                 memory_order_relaxed, memory_order_relaxed)) {
-            cpat_sema_post(&m->sema, 1);
+            cpat_mutex_adaptive_post(m);
             break;
         }
     return 0;
