@@ -62,7 +62,7 @@ bool cpat_spare_pu(uint64_t now_ns);
 #define CPAT_SPIN_PAUSES 30
 #endif
 /* The clock is read once every CPAT_SPIN_CHECK polls: ~16 PAUSEs, 0.2-1 us. */
-#define CPAT_SPIN_CHECK  16
+#define CPAT_SPIN_CHECK 16
 
 /* One wait's spin, zero-initialized: it may go on for the measured cost of
  * a park (at most CPAT_SPIN_MAX_NS), and for only a quarter of that when

@@ -22,7 +22,6 @@
 
 #define CPAT_MUTEX_VARIANTS(X)                                                                     \
     X(null)                                                                                        \
-    X(pthread) X(pthread_adaptive) X(spin) X(ticket) X(mcs) X(futex) X(adaptive)                   \
-        CPAT_MUTEX_PEERS(X)
+    X(pthread) X(pthread_adaptive) X(spin) X(ticket) X(mcs) X(futex) X(adaptive) CPAT_MUTEX_PEERS(X)
 
 #endif

@@ -22,7 +22,6 @@
 
 #define CPAT_RWLOCK_VARIANTS(X)                                                                    \
     X(null)                                                                                        \
-    X(pthread) X(pthread_wpref) X(spin) X(futex) X(adaptive) X(bravo) X(brlock)                    \
-        CPAT_RWLOCK_PEERS(X)
+    X(pthread) X(pthread_wpref) X(spin) X(futex) X(adaptive) X(bravo) X(brlock) CPAT_RWLOCK_PEERS(X)
 
 #endif
