@@ -61,7 +61,10 @@ bool cpat_spare_pu(uint64_t now_ns);
 #ifndef CPAT_SPIN_PAUSES
 #define CPAT_SPIN_PAUSES 30
 #endif
-/* The clock is read once every CPAT_SPIN_CHECK polls: ~16 PAUSEs, 0.2-1 us. */
+/* The clock is read once every CPAT_SPIN_CHECK polls, i.e. every
+ * CPAT_SPIN_CHECK x CPAT_SPIN_PAUSES PAUSEs (~480: 7-25 us by the core's
+ * PAUSE): a spin may overrun its budget by that much.  Finer checks would
+ * cost a clock read (~20 ns) per poll; not yet measured. */
 #define CPAT_SPIN_CHECK 16
 
 /* One wait's spin, zero-initialized: it may go on for the measured cost of
