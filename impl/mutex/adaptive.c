@@ -33,30 +33,52 @@ static uint64_t starve_ns(uint32_t state) {
                                                         : CPAT_MUTEX_ADAPTIVE_STARVE_MAX_NS;
 }
 
-/* Ticket t's futex bit: wakes name the front waiter by it (two waiters 32
- * tickets apart share one, and one of them wakes for nothing). */
+/* Ticket t's futex bit: a wake names the front waiter by it.  Two waiters
+ * 32 tickets apart share a bit, so a wake goes to every sleeper with that
+ * bit (waking one could pick the wrong one and leave the front asleep);
+ * with fewer than 33 waiters it reaches the front alone. */
 static uint32_t bit(uint32_t ticket) {
     return 1u << (ticket % 32);
 }
 
-/* Sleeps until ticket is the front waiter and a token is there, takes the
- * token.  True if it slept.  The acquire load of tokens pairs with the
- * release in post(); it comes before the load of head, so a waiter that
- * sees a token also sees the head that the token's poster saw. */
+/* Sleeps until ticket is the front waiter and a wake-up is owed, takes it.
+ * True if it slept.
+ *
+ * The futex word is posts, which only grows: a waiter that read posts = p
+ * and sleeps while it still reads p cannot miss a post made after its read.
+ * (A word that takers decrement would not do: a waiter could read 1 for
+ * the front's token, the front take it and the next unlock post again, and
+ * the waiter sleep on the 1 it first read with its own token there.)
+ *
+ * The acquire load of posts pairs with the release in post(): a waiter that
+ * sees a post sees what came before it, the advance of head to the waiter
+ * it is for among them (advance, then unlock, then the next lock's acquire,
+ * then its post). */
 static bool await_turn(struct cpat_mutex_adaptive *m, uint32_t ticket) {
     bool slept = false;
     for (;;) {
-        uint32_t t = atomic_load_explicit(&m->tokens, memory_order_acquire);
-        if (t && atomic_load_explicit(&m->head, memory_order_relaxed) == ticket) {
-            if (atomic_compare_exchange_weak_explicit(&m->tokens, &t, t - 1, memory_order_acquire,
-                                                      memory_order_relaxed))
+        uint32_t p = atomic_load_explicit(&m->posts, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&m->taken, memory_order_relaxed);
+        /* owed = p - t, what is owed to the front waiter: 0 or 1.  The two
+         * loads are not one snapshot.  taken, read second, may already count
+         * a post made after our read of posts (owed < 0: look again); and a
+         * post counted in both may have been taken by the previous front,
+         * which then got the lock and moved head on to us -- then our CAS
+         * fails (its CAS on taken came before its advance, which we saw)
+         * and we look again.  Relaxed CAS: the load of posts was the
+         * acquire. */
+        int32_t owed = (int32_t)(p - t);
+        if (owed > 1)
+            cpat_die("adaptive mutex: two wake-ups owed at once", EINVAL);
+        if (owed == 1 && atomic_load_explicit(&m->head, memory_order_relaxed) == ticket) {
+            if (atomic_compare_exchange_strong_explicit(&m->taken, &t, t + 1, memory_order_relaxed,
+                                                        memory_order_relaxed))
                 return slept;
             continue;
         }
-        /* Not our turn, or no token yet: sleep while tokens still reads t.
-         * A post changes tokens before it wakes, so it cannot slip in
-         * between this look and the sleep. */
-        cpat_futex_wait_bits(&m->tokens, t, NULL, bit(ticket));
+        if (owed < 0)
+            continue;
+        cpat_futex_wait_bits(&m->posts, p, NULL, bit(ticket));
         slept = true;
     }
 }
@@ -95,8 +117,12 @@ void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
             new += WAITER; /* otherwise queue */
         if (starving && (old & LOCKED))
             new |= STARVING;
-        if (awoke)
+        if (awoke) {
+            /* WOKEN is ours: nobody else clears it (Go checks the same). */
+            if (!(old & WOKEN))
+                cpat_die("adaptive mutex: WOKEN lost while a woken waiter competed", EINVAL);
             new &= ~WOKEN;
+        }
         /* Acquire pairs with the release of the unlock that freed it, when
          * this CAS takes a free lock; as a queueing CAS it only counts us. */
         if (!atomic_compare_exchange_weak_explicit(&m->state, &old, new, memory_order_acquire,
@@ -120,6 +146,9 @@ void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
         if (slept)
             cpat_park_observe(now - atomic_load_explicit(&m->posted_ns, memory_order_relaxed));
         old = atomic_load_explicit(&m->state, memory_order_relaxed);
+        /* The post we took set WOKEN for us, or was a hand-off. */
+        if (!(old & (WOKEN | STARVING)))
+            cpat_die("adaptive mutex: woken with neither WOKEN nor STARVING set", EINVAL);
         starving = starving || now - wait_start > starve_ns(old);
         if (old & STARVING) {
             /* Handed to us: unlock left LOCKED clear and the waiter count
@@ -141,15 +170,15 @@ void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m) {
     }
 }
 
-/* Wakes the front waiter: one token (its release pairs with the waiter's
+/* Wakes the front waiter: one post (its release pairs with the waiter's
  * acquire in await_turn), then a wake by the front's ticket bit.  The time
  * is stamped first so that the waiter can measure what its park cost. */
 void cpat_mutex_adaptive_post(struct cpat_mutex_adaptive *m) {
     atomic_store_explicit(&m->posted_ns, cpat_now_ns(), memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->tokens, 1, memory_order_release);
+    atomic_fetch_add_explicit(&m->posts, 1, memory_order_release);
     /* Acquire pairs with advance(): the front we wake is the current one. */
     uint32_t front = atomic_load_explicit(&m->head, memory_order_acquire);
-    cpat_futex_wake_bits(&m->tokens, 1, bit(front));
+    cpat_futex_wake_bits(&m->posts, INT_MAX, bit(front));
 }
 
 int cpat_mutex_adaptive_unlock_slow(struct cpat_mutex_adaptive *m) {

@@ -13,8 +13,11 @@
  *   m->tail    the next ticket; a waiter takes one when it first parks
  *   m->head    the ticket of the front waiter, the only one that may be
  *              woken; it moves on when the front waiter gets the lock
- *   m->tokens  wake-ups owed to the front waiter (0 or 1): unlock adds one
- *              and wakes the front by its ticket's futex bit; a token is
+ *   m->posts   wake-ups unlock has posted, ever (the futex word: it only
+ *              grows, so a sleeper cannot mistake a new post for an old)
+ *   m->taken   wake-ups the front waiters have taken; posts - taken is
+ *              what is owed to the front waiter (0 or 1).  Unlock posts
+ *              and wakes the front by its ticket's futex bit; a post is
  *              never lost, whether the front waiter sleeps yet or not
  * A woken waiter that loses the lock to a running thread stays at the front
  * (Go re-queues it at the head, LIFO), so the next wake-up is its again.
@@ -29,7 +32,7 @@
  *   may be waiting for ours).  A spinner sets WOKEN so that the unlock it
  *   is waiting for does not also wake a sleeper.
  * - Then park: count itself a waiter, take a ticket, sleep until it is the
- *   front and has a token.  Unlock posts one only when there is a waiter
+ *   front and is owed a wake-up.  Unlock posts one only when there is a waiter
  *   and nobody WOKEN, LOCKED or in hand-off: it wakes recorded waiters
  *   only, one at a time.
  * - A woken waiter competes with arrivals (barging, as in Go: the lock goes
@@ -62,13 +65,14 @@
 
 struct cpat_mutex_adaptive {
     _Atomic uint32_t state;
-    _Atomic uint32_t tokens, head, tail; /* the waiters' queue (above) */
-    _Atomic uint64_t posted_ns;          /* when unlock last posted: the park cost's start */
+    _Atomic uint32_t posts, taken, head, tail; /* the waiters' queue (above) */
+    _Atomic uint64_t posted_ns;                /* when unlock last posted: the park cost's start */
 };
 
 static inline int cpat_mutex_adaptive_init(struct cpat_mutex_adaptive *m) {
     atomic_init(&m->state, 0);
-    atomic_init(&m->tokens, 0);
+    atomic_init(&m->posts, 0);
+    atomic_init(&m->taken, 0);
     atomic_init(&m->head, 0);
     atomic_init(&m->tail, 0);
     atomic_init(&m->posted_ns, 0);
@@ -93,7 +97,7 @@ static inline int cpat_mutex_adaptive_trylock(struct cpat_mutex_adaptive *m) {
 
 void cpat_mutex_adaptive_lock_slow(struct cpat_mutex_adaptive *m);
 int cpat_mutex_adaptive_unlock_slow(struct cpat_mutex_adaptive *m);
-/* Unlock's wake-up of the front waiter (one token, one targeted wake). */
+/* Unlock's wake-up of the front waiter (one post, one targeted wake). */
 void cpat_mutex_adaptive_post(struct cpat_mutex_adaptive *m);
 
 static inline void cpat_mutex_adaptive_lock(struct cpat_mutex_adaptive *m) {
