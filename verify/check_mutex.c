@@ -1,12 +1,16 @@
 /* Mutex checks M1-M5 (../shared/GUARANTEES.md) and M6 (the PARKS flag).  Critical sections touch
  * plain data so that ThreadSanitizer sees any missing happens-before. */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/spin.h"
+#include "cpat/context.h"
 #include "cpat/error.h"
 #include "cpat/registry.h"
 #include "harness.h"
@@ -296,6 +300,172 @@ static int m6_run(const struct vrun *r) {
     return v;
 }
 
+/* ---- X6: the ctx-aware lock (cpat_ctx_mutex_lock) ----------------------
+ *
+ * Rounds: thread 0 makes the round's context (a cancel context it cancels
+ * at a random moment, or a timeout of 20-800 us) and holds the lock as the
+ * round starts; the other threads lock with cpat_ctx_mutex_lock.  In half
+ * the rounds thread 0 unlocks at a random moment, before or after the
+ * cancel; in the other half ("late") only once every locker has returned,
+ * so each must be woken by the cancel or its deadline (a lost kick hangs
+ * there: the watchdog).  A locker that gets 0 holds the lock alone (the
+ * held flag, a plain counter); one that gets an Err must get the context's,
+ * never ETIMEDOUT before the deadline, and must not hold the lock: after
+ * the round thread 0's trylock must succeed. */
+
+static void x6m_sleep_ns(uint64_t ns) {
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    nanosleep(&ts, NULL);
+}
+
+struct x6m {
+    struct mshared *s;
+    const struct cpat_context_ops *cops;
+    pthread_barrier_t b;
+    int nth;
+    /* plain: thread 0 sets them between rounds */
+    long round;
+    bool stop, late;
+    int want;
+    uint64_t deadline;
+    cpat_ctx *ctx;
+    _Atomic int returned;
+    _Atomic long got, ended;
+};
+
+static void x6m_locker(struct vthread *t, struct x6m *x) {
+    struct mshared *s = x->s;
+    vnoise(t);
+    int e = cpat_ctx_mutex_lock(x->ctx, s->ops, s->m);
+    if (e == 0) {
+        atomic_fetch_add_explicit(&x->got, 1, memory_order_relaxed);
+        if (enter(t, s)) {
+            s->counter++;
+            vnoise(t);
+            leave(t, s);
+        }
+        s->ops->unlock(s->m);
+    } else {
+        atomic_fetch_add_explicit(&x->ended, 1, memory_order_relaxed);
+        int err = cpat_ctx_err(x->ctx);
+        if (e != x->want || err != e)
+            vfail(t->r, "round %ld: cpat_ctx_mutex_lock returned %d; want 0 or %d (Err is %d)",
+                  x->round, e, x->want, err);
+        else if (e == ETIMEDOUT && cpat_now_ns() < x->deadline)
+            vfail(t->r, "round %ld: cpat_ctx_mutex_lock returned ETIMEDOUT %.1f us early", x->round,
+                  (double)(x->deadline - cpat_now_ns()) / 1e3);
+    }
+    atomic_fetch_add_explicit(&x->returned, 1, memory_order_release);
+}
+
+static void x6m_pause(struct vthread *t) {
+    if (vrand(t) % 2)
+        vnoise(t);
+    else
+        x6m_sleep_ns(vrand(t) % 600 * 1000);
+}
+
+static void x6m_holder(struct vthread *t, struct x6m *x) {
+    struct mshared *s = x->s;
+    bool cancel = x->want == ECANCELED, unlocked = false;
+    if (!x->late && vrand(t) % 2) { /* unlock first */
+        x6m_pause(t);
+        leave(t, s);
+        s->ops->unlock(s->m);
+        unlocked = true;
+    }
+    if (cancel) {
+        x6m_pause(t);
+        cpat_ctx_cancel(x->ctx);
+    }
+    if (x->late)
+        while (atomic_load_explicit(&x->returned, memory_order_acquire) < x->nth - 1)
+            sched_yield();
+    else if (!unlocked)
+        x6m_pause(t);
+    if (!unlocked) {
+        leave(t, s);
+        s->ops->unlock(s->m);
+    }
+}
+
+static void x6m_next_round(struct vthread *t, struct x6m *x) {
+    x->stop = vtime_up(t) || vfailed(t->r);
+    if (x->stop)
+        return;
+    x->round++;
+    x->late = vrand(t) % 2;
+    atomic_store_explicit(&x->returned, 0, memory_order_relaxed);
+    cpat_ctx *bg = cpat_ctx_background(x->cops);
+    int e;
+    if (vrand(t) % 3 == 0) {
+        uint64_t tmo = 20000 + vrand(t) % 800000;
+        x->deadline = cpat_now_ns() + tmo;
+        e = cpat_ctx_with_timeout(bg, tmo, &x->ctx);
+        x->want = ETIMEDOUT;
+    } else {
+        x->deadline = UINT64_MAX;
+        e = cpat_ctx_with_cancel(bg, &x->ctx);
+        x->want = ECANCELED;
+    }
+    if (e)
+        cpat_die("cpat_ctx_with_*", e);
+    x->s->ops->lock(x->s->m);
+    enter(t, x->s);
+}
+
+static void x6m_thread(struct vthread *t) {
+    struct x6m *x = t->arg;
+    for (;;) {
+        if (t->index == 0)
+            x6m_next_round(t, x);
+        pthread_barrier_wait(&x->b);
+        if (x->stop)
+            return;
+        if (t->index == 0)
+            x6m_holder(t, x);
+        else
+            x6m_locker(t, x);
+        vtick(t);
+        pthread_barrier_wait(&x->b);
+        if (t->index == 0) {
+            if (x->s->ops->trylock(x->s->m) != 0) {
+                vfail(t->r,
+                      "round %ld: the lock is held after every locker returned (one that "
+                      "reported the context's end kept it)",
+                      x->round);
+                x->stop = true;
+            } else {
+                x->s->ops->unlock(x->s->m);
+            }
+            cpat_ctx_release(x->ctx);
+            x->ctx = NULL;
+        }
+    }
+}
+
+static int x6m_run(const struct vrun *r) {
+    const struct cpat_mutex_ops *ops = r->ops;
+    if (!ops->lock_until) {
+        vnote(r, "no lock_until in this variant (see cpat/mutex.h): no ctx-aware lock");
+        return VSKIP;
+    }
+    struct x6m *x = calloc(1, sizeof *x);
+    x->s = mshared_new(r);
+    x->cops = &cpat_context_futex_ops;
+    x->nth = r->threads < 2 ? 2 : r->threads;
+    pthread_barrier_init(&x->b, NULL, (unsigned)x->nth);
+    vthreads_run(r, x->nth, x6m_thread, x);
+    pthread_barrier_destroy(&x->b);
+    long rounds = x->round, got = x->got, ended = x->ended;
+    mshared_free(x->s);
+    free(x);
+    if (vfailed(r))
+        return VFAIL;
+    vnote(r, "%ld rounds: %ld locks taken, %ld ended by the context", rounds, got, ended);
+    return VPASS;
+}
+
 static const struct vcheck mutex_checks[] = {
     {"M1", "never two holders at once", m1_run, false, false},
     {"M2", "unlock n happens-before lock n+1 (plain counter exact)", m2_run, false, false},
@@ -303,6 +473,8 @@ static const struct vcheck mutex_checks[] = {
     {"M4", "bounded wait while another thread re-locks in a loop", m4_run, false, false},
     {"M5", "unlock of an unlocked lock is detected", m5_run, true, true},
     {"M6", "a variant that says it parks does not spin while the holder sleeps", m6_run, false,
+     false},
+    {"X6", "the ctx-aware lock returns Err after cancel, never with the lock held", x6m_run, false,
      false},
 };
 

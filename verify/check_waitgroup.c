@@ -1,6 +1,6 @@
-/* waitgroup checks W1-W2 (../shared/GUARANTEES.md).  Workers leave plain
- * marks before each done() so that ThreadSanitizer sees any missing
- * happens-before between done() and the return of wait(). */
+/* waitgroup checks W1-W2 and X6 for the ctx-aware wait (../shared/GUARANTEES.md).  Workers leave
+ * plain marks before each done() so that ThreadSanitizer sees any missing happens-before between
+ * done() and the return of wait(). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "copy.h"
+#include "cpat/context.h"
 #include "cpat/error.h"
 #include "cpat/registry.h"
 #include "harness.h"
@@ -360,10 +361,173 @@ static int w2_run(const struct vrun *r) {
     return VPASS;
 }
 
+/* ---- X6: the ctx-aware wait (cpat_ctx_wg_wait) ------------------------
+ *
+ * Rounds on one group, reused: thread 0 makes the round's context (a cancel
+ * context it cancels at a random moment, or a timeout of 20-800 us) and
+ * adds one per worker; odd threads are workers, the other even threads wait
+ * with cpat_ctx_wg_wait.  In half the rounds the workers' done()s race the
+ * end of the context; in the other half ("late") they wait until every
+ * waiter has returned, so each waiter must be woken by the cancel or by its
+ * deadline (a lost kick hangs there: the watchdog).  A wait that returns 0
+ * must find every done() of the round made and see its worker's mark
+ * (TSan); one that returns an Err must return the context's, never
+ * ETIMEDOUT before the deadline.  A waiter that gave up without leaving the
+ * group is found by the next round: add() aborts as on reuse, or the token
+ * the zero posted for it lets a later wait return too early. */
+
+struct x6w {
+    const struct cpat_waitgroup_ops *ops;
+    void *wg;
+    const struct cpat_context_ops *cops;
+    pthread_barrier_t b;
+    int nth, nworkers, nwaiters;
+    /* plain: thread 0 sets them between rounds */
+    long round;
+    bool stop, late;
+    int want; /* the Err the round's context ends with */
+    uint64_t deadline;
+    cpat_ctx *ctx;
+    long *marks;          /* plain: a worker's mark, set before its done() */
+    _Atomic long dones;   /* done() calls so far, all rounds */
+    _Atomic int returned; /* waiters back from the wait this round */
+    _Atomic long zero, ended;
+};
+
+static void x6w_waiter(struct vthread *t, struct x6w *s) {
+    vnoise(t);
+    int e = cpat_ctx_wg_wait(s->ctx, s->ops, s->wg);
+    if (e == 0) {
+        atomic_fetch_add_explicit(&s->zero, 1, memory_order_relaxed);
+        long want = (long)s->nworkers * s->round;
+        long got = atomic_load_explicit(&s->dones, memory_order_relaxed);
+        if (got != want)
+            vfail(t->r, "round %ld%s: cpat_ctx_wg_wait returned 0 after %ld of %d done() calls",
+                  s->round, s->late ? " (late)" : "", got - want + s->nworkers, s->nworkers);
+        else
+            for (int w = 1; w < s->nth; w += 2)
+                if (s->marks[w] != s->round)
+                    vfail(t->r, "round %ld: thread %d does not see worker %d's work after wait",
+                          s->round, t->index, w);
+    } else {
+        atomic_fetch_add_explicit(&s->ended, 1, memory_order_relaxed);
+        int err = cpat_ctx_err(s->ctx);
+        if (e != s->want || err != e)
+            vfail(t->r, "round %ld: cpat_ctx_wg_wait returned %d; want 0 or %d (Err is %d)",
+                  s->round, e, s->want, err);
+        else if (e == ETIMEDOUT && cpat_now_ns() < s->deadline)
+            vfail(t->r, "round %ld: cpat_ctx_wg_wait returned ETIMEDOUT %.1f us early", s->round,
+                  (double)(s->deadline - cpat_now_ns()) / 1e3);
+    }
+    /* Release: a late worker's done() comes after this. */
+    atomic_fetch_add_explicit(&s->returned, 1, memory_order_release);
+}
+
+static void x6w_worker(struct vthread *t, struct x6w *s) {
+    vnoise(t);
+    if (s->late)
+        while (atomic_load_explicit(&s->returned, memory_order_acquire) < s->nwaiters)
+            sched_yield();
+    else if (vrand(t) % 4 == 0)
+        sleep_us((long)(vrand(t) % 300));
+    s->marks[t->index] = s->round;
+    atomic_fetch_add_explicit(&s->dones, 1, memory_order_relaxed);
+    s->ops->done(s->wg);
+}
+
+static void x6w_controller(struct vthread *t, struct x6w *s) {
+    if (s->want != ECANCELED)
+        return;
+    if (vrand(t) % 2)
+        vnoise(t);
+    else
+        sleep_us((long)(vrand(t) % 600));
+    cpat_ctx_cancel(s->ctx);
+}
+
+static void x6w_next_round(struct vthread *t, struct x6w *s) {
+    s->stop = vtime_up(t) || vfailed(t->r);
+    if (s->stop)
+        return;
+    s->round++;
+    s->late = vrand(t) % 2;
+    atomic_store_explicit(&s->returned, 0, memory_order_relaxed);
+    cpat_ctx *bg = cpat_ctx_background(s->cops);
+    int e;
+    if (vrand(t) % 3 == 0) {
+        uint64_t tmo = 20000 + vrand(t) % 800000;
+        s->deadline = cpat_now_ns() + tmo;
+        e = cpat_ctx_with_timeout(bg, tmo, &s->ctx);
+        s->want = ETIMEDOUT;
+    } else {
+        s->deadline = UINT64_MAX;
+        e = cpat_ctx_with_cancel(bg, &s->ctx);
+        s->want = ECANCELED;
+    }
+    if (e)
+        cpat_die("cpat_ctx_with_*", e);
+    s->ops->add(s->wg, s->nworkers); /* aborts if a waiter of the last round never left */
+}
+
+static void x6w_thread(struct vthread *t) {
+    struct x6w *s = t->arg;
+    for (;;) {
+        if (t->index == 0)
+            x6w_next_round(t, s);
+        pthread_barrier_wait(&s->b);
+        if (s->stop)
+            return;
+        if (t->index == 0)
+            x6w_controller(t, s);
+        else if (t->index % 2)
+            x6w_worker(t, s);
+        else
+            x6w_waiter(t, s);
+        vtick(t);
+        pthread_barrier_wait(&s->b);
+        if (t->index == 0) {
+            cpat_ctx_release(s->ctx);
+            s->ctx = NULL;
+        }
+    }
+}
+
+static int x6w_run(const struct vrun *r) {
+    struct x6w *s = calloc(1, sizeof *s);
+    s->ops = r->ops;
+    s->cops = &cpat_context_futex_ops;
+    s->wg = cpat_obj_new(s->ops->size, s->ops->align);
+    int e = s->ops->init(s->wg);
+    if (e)
+        cpat_die("waitgroup init", e);
+    s->nth = r->threads < 3 ? 3 : r->threads;
+    s->nworkers = s->nth / 2;
+    s->nwaiters = (s->nth - 1) / 2;
+    s->marks = calloc((size_t)s->nth, sizeof *s->marks);
+    pthread_barrier_init(&s->b, NULL, (unsigned)s->nth);
+    vthreads_run(r, s->nth, x6w_thread, s);
+    pthread_barrier_destroy(&s->b);
+    long rounds = s->round, zero = s->zero, ended = s->ended;
+    int nworkers = s->nworkers, nwaiters = s->nwaiters;
+    s->ops->destroy(s->wg);
+    free(s->wg);
+    free(s->marks);
+    free(s);
+    if (vfailed(r))
+        return VFAIL;
+    vnote(r, "%ld rounds, %d workers, %d waiters: %ld waits saw the zero, %ld the context end",
+          rounds, nworkers, nwaiters, zero, ended);
+    return VPASS;
+}
+
 static const struct vcheck waitgroup_checks[] = {
     {"W1", "wait never returns before the counter reaches zero", w1_run, false, false},
     {"W2", "misuse is reported: counter below zero; reuse while a wait is returning", w2_run, true,
      false},
+    {"X6",
+     "the ctx-aware wait returns Err after cancel, 0 only at zero; a waiter that gives up "
+     "leaves the group",
+     x6w_run, false, false},
 };
 
 static size_t waitgroup_impls(struct vimpl *out, size_t max, bool mutants) {

@@ -11,7 +11,10 @@
 #include "chan/hchan.h"
 #include "common/clock.h"
 #include "common/spin.h"
+#include "common/stop.h"
 #include "cpat/error.h"
+#include "cpat/mutex.h"
+#include "cpat/waitgroup.h"
 
 /* Contexts allocated and not yet freed, striped by CPU: one process-wide
  * counter was a line every with_timeout and free wrote, from every
@@ -577,4 +580,72 @@ int cpat_ctx_recv(cpat_ctx *c, void *ch, void **value) {
     int r = cpat_ctx_select(c, &cs, 1, &i);
     *value = i == 0 ? cs.value : NULL;
     return r;
+}
+
+/* ---- ctx-aware waitgroup wait and mutex lock ----
+ *
+ * The waiter's frame holds a stop flag (common/stop.h); an after_func on the
+ * context sets it and kicks the object's waiters (waitgroup.h: wait_until
+ * and kick; mutex.h: lock_until and kick), so a waiter asleep there wakes,
+ * sees the flag and leaves.  The after_func's run may still be touching
+ * this frame when stop() says it lost: `finished` tells the waiter when it
+ * may return. */
+struct ctx_kick {
+    const struct cpat_waitgroup_ops *wg_ops; /* one of the two */
+    const struct cpat_mutex_ops *mutex_ops;
+    void *obj;
+    struct cpat_stop stop;
+    _Atomic int finished; /* 0, then 1 once the kick is done with this frame and obj */
+};
+
+static void ctx_kick(void *arg) {
+    struct ctx_kick *k = arg;
+    cpat_stop_set(&k->stop); /* Err is set: cancel runs after_funcs after it */
+    if (k->wg_ops)
+        k->wg_ops->kick(k->obj);
+    else
+        k->mutex_ops->kick(k->obj, &k->stop);
+    /* Release: our last touch of the frame; pairs with the waiter's acquire
+     * in ctx_wait, after which it may return and its frame and obj may go. */
+    atomic_store_explicit(&k->finished, 1, memory_order_release);
+}
+
+static int ctx_wait(cpat_ctx *c, struct ctx_kick *k) {
+    int err = cpat_ctx_err(c);
+    if (err) /* ended: report it rather than race it, as cpat_ctx_select */
+        return err;
+    cpat_stop_init(&k->stop);
+    atomic_init(&k->finished, 0);
+    struct cpat_ctx_after *h = NULL;
+    if (c->canc) { /* else never cancelled: only a deadline can end the wait (none, either) */
+        int e = cpat_ctx_after_func(c, ctx_kick, k, &h);
+        if (e)
+            return e;
+    }
+    int r = k->wg_ops ? k->wg_ops->wait_until(k->obj, c->deadline_ns, &k->stop)
+                      : k->mutex_ops->lock_until(k->obj, c->deadline_ns, &k->stop);
+    if (h && !cpat_ctx_after_stop(h))
+        while (!atomic_load_explicit(&k->finished, memory_order_acquire))
+            sched_yield(); /* the kick runs on the cancelling thread: let it finish */
+    if (r == ETIMEDOUT) {
+        /* Our own wait saw the deadline first (the timer thread may not
+         * have yet): end the context now, as cpat_ctx_select does. */
+        if (c->canc)
+            cpat_ctx_cancel_with(c->canc, ETIMEDOUT, ETIMEDOUT);
+        err = cpat_ctx_err(c);
+        return err ? err : ETIMEDOUT;
+    }
+    return r == ECANCELED ? cpat_ctx_err(c) : r;
+}
+
+int cpat_ctx_wg_wait(cpat_ctx *c, const struct cpat_waitgroup_ops *ops, void *wg) {
+    struct ctx_kick k = {.wg_ops = ops, .obj = wg};
+    return ctx_wait(c, &k);
+}
+
+int cpat_ctx_mutex_lock(cpat_ctx *c, const struct cpat_mutex_ops *ops, void *m) {
+    if (!ops->lock_until)
+        return ENOTSUP;
+    struct ctx_kick k = {.mutex_ops = ops, .obj = m};
+    return ctx_wait(c, &k);
 }

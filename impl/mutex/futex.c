@@ -1,4 +1,7 @@
 #include "mutex/futex.h"
+#include <stdbool.h>
+
+#include "common/clock.h"
 #include "common/futex.h"
 #include "common/spin.h"
 #include "mutex/ops.h"
@@ -7,17 +10,27 @@
  * fraction of one futex round trip. */
 #define FUTEX_MUTEX_SPINS 128
 
-void cpat_mutex_futex_lock_slow(struct cpat_mutex_futex *m) {
-    /* Spin while the holder runs and nobody sleeps yet; stop early once a
-     * waiter has parked (state 2): queue behind it instead of barging. */
+/* The futex bit of lock_until's sleepers (unlock's FUTEX_WAKE wakes any). */
+#define FUTEX_MUTEX_CTX_BIT 2u
+
+/* Spin while the holder runs and nobody sleeps yet; stop early once a
+ * waiter has parked (state 2): queue behind it instead of barging.  True
+ * if it took the lock. */
+static bool spin_for_it(struct cpat_mutex_futex *m) {
     for (int i = 0; i < FUTEX_MUTEX_SPINS; i++) {
         uint32_t s = atomic_load_explicit(&m->state, memory_order_relaxed);
         if (s == 0 && cpat_mutex_futex_trylock(m) == 0)
-            return;
+            return true;
         if (s == 2)
             break;
         cpat_cpu_relax();
     }
+    return false;
+}
+
+void cpat_mutex_futex_lock_slow(struct cpat_mutex_futex *m) {
+    if (spin_for_it(m))
+        return;
     /* x -> 2.  Having swapped 0 out we own the lock; we keep it marked 2
      * because others may still sleep (one spurious wake at worst).  Acquire
      * pairs with the release exchange in unlock. */
@@ -29,9 +42,47 @@ void cpat_mutex_futex_lock_slow(struct cpat_mutex_futex *m) {
     }
 }
 
+int cpat_mutex_futex_lock_until(struct cpat_mutex_futex *m, uint64_t deadline_ns,
+                                struct cpat_stop *stop) {
+    if (cpat_mutex_futex_trylock(m) == 0 || spin_for_it(m))
+        return 0;
+    struct timespec ts = cpat_ns_to_timespec(deadline_ns);
+    const struct timespec *dl = deadline_ns == UINT64_MAX ? NULL : &ts;
+    bool slept = false;
+    int r = 0;
+    /* x -> 2 as in lock_slow; the lock, if we swapped 0 out, comes first. */
+    while (atomic_exchange_explicit(&m->state, 2, memory_order_acquire) != 0) {
+        if (dl && cpat_now_ns() >= deadline_ns) {
+            r = ETIMEDOUT;
+            break;
+        }
+        if (!cpat_stop_sleeping(stop)) { /* the flag is set: don't sleep */
+            r = ECANCELED;
+            break;
+        }
+        cpat_futex_wait_bits(&m->state, 2, dl, FUTEX_MUTEX_CTX_BIT);
+        cpat_stop_awake(stop);
+        slept = true;
+    }
+    /* We leave the word 2 (one spurious wake at worst).  If unlock's wake
+     * came to us, another sleeper must have it. */
+    if (r && slept)
+        cpat_futex_wake(&m->state, 1);
+    return r;
+}
+
+static void wake_ctx_sleepers(void *m) {
+    cpat_futex_wake_bits(&((struct cpat_mutex_futex *)m)->state, CPAT_FUTEX_WAKE_ALL,
+                         FUTEX_MUTEX_CTX_BIT);
+}
+
+void cpat_mutex_futex_kick(struct cpat_mutex_futex *m, struct cpat_stop *stop) {
+    cpat_stop_kick_until_awake(stop, wake_ctx_sleepers, m);
+}
+
 void cpat_mutex_futex_wake(struct cpat_mutex_futex *m) {
     cpat_futex_wake(&m->state, 1);
 }
 
-CPAT_MUTEX_OPS(futex, "variant", CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_PARKS,
-               "3-state futex word, bounded spin then park, wakes only recorded waiters");
+CPAT_MUTEX_OPS_UNTIL(futex, "variant", CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_PARKS,
+                     "3-state futex word, bounded spin then park, wakes only recorded waiters");

@@ -10,6 +10,12 @@
  * 1 and makes no syscall.  A contended locker first spins briefly (a futex
  * wake costs tens of microseconds here, a cache-line transfer ~100 ns), then
  * swaps in 2 and sleeps while the word stays 2.  Only unlock of a 2 wakes.
+ *
+ * lock_until (ctx-aware lock) sleeps the same way, with futex bit
+ * FUTEX_MUTEX_CTX_BIT so that a kick wakes only such waiters.  A kick
+ * cannot change the lock word, so it repeats its wake-up until the waiter
+ * is back (common/stop.h).  A waiter that gives up after sleeping may have
+ * taken unlock's one wake-up: it passes one on.
  */
 #ifndef CPAT_MUTEX_FUTEX_H
 #define CPAT_MUTEX_FUTEX_H
@@ -17,6 +23,8 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+
+#include "common/stop.h"
 
 struct cpat_mutex_futex {
     _Atomic uint32_t state;
@@ -56,5 +64,9 @@ static inline int cpat_mutex_futex_unlock(struct cpat_mutex_futex *m) {
         cpat_mutex_futex_wake(m);
     return old == 0 ? EINVAL : 0;
 }
+
+int cpat_mutex_futex_lock_until(struct cpat_mutex_futex *m, uint64_t deadline_ns,
+                                struct cpat_stop *stop);
+void cpat_mutex_futex_kick(struct cpat_mutex_futex *m, struct cpat_stop *stop);
 
 #endif

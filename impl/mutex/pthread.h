@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 
+#include "common/stop.h"
 #include "cpat/error.h"
 
 struct cpat_mutex_pthread {
@@ -68,6 +70,28 @@ static inline int cpat_mutex_pthread_adaptive_trylock(struct cpat_mutex_pthread_
 }
 static inline int cpat_mutex_pthread_adaptive_unlock(struct cpat_mutex_pthread_adaptive *m) {
     return cpat_mutex_pthread_unlock(&m->p);
+}
+
+/* lock_until: pthread_mutex_timedlock in slices of at most
+ * CPAT_MUTEX_PTHREAD_POLL_NS, looking at the flag between them.  A pthread
+ * mutex cannot be woken for anything but the lock, so kick does nothing
+ * and a cancel is seen within one slice. */
+#define CPAT_MUTEX_PTHREAD_POLL_NS 1000000u
+int cpat_mutex_pthread_lock_until(struct cpat_mutex_pthread *m, uint64_t deadline_ns,
+                                  struct cpat_stop *stop);
+static inline void cpat_mutex_pthread_kick(struct cpat_mutex_pthread *m, struct cpat_stop *stop) {
+    (void)m;
+    (void)stop;
+}
+static inline int cpat_mutex_pthread_adaptive_lock_until(struct cpat_mutex_pthread_adaptive *m,
+                                                         uint64_t deadline_ns,
+                                                         struct cpat_stop *stop) {
+    return cpat_mutex_pthread_lock_until(&m->p, deadline_ns, stop);
+}
+static inline void cpat_mutex_pthread_adaptive_kick(struct cpat_mutex_pthread_adaptive *m,
+                                                    struct cpat_stop *stop) {
+    (void)m;
+    (void)stop;
 }
 
 #endif

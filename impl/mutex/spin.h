@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/spin.h"
+#include "common/stop.h"
 
 struct cpat_mutex_spin {
     _Atomic uint32_t locked;
@@ -53,6 +54,16 @@ static inline int cpat_mutex_spin_unlock(struct cpat_mutex_spin *m) {
      * the critical section happens-before the next holder's. */
     atomic_store_explicit(&m->locked, 0, memory_order_release);
     return 0;
+}
+
+/* lock_until: the same spinning, looking at the flag and the clock
+ * between tries; kick has nothing to wake. */
+int cpat_mutex_spin_lock_until(struct cpat_mutex_spin *m, uint64_t deadline_ns,
+                               struct cpat_stop *stop);
+
+static inline void cpat_mutex_spin_kick(struct cpat_mutex_spin *m, struct cpat_stop *stop) {
+    (void)m;
+    (void)stop;
 }
 
 #endif

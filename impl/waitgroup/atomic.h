@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "waitgroup/state.h"
+#include "common/stop.h"
 
 struct cpat_waitgroup_atomic {
     _Atomic uint64_t state;
@@ -36,6 +37,14 @@ void cpat_waitgroup_atomic_wait_slow(struct cpat_waitgroup_atomic *wg);
 static inline void cpat_waitgroup_atomic_wait(struct cpat_waitgroup_atomic *wg) {
     if (cpat_waitgroup_state_join(&wg->state))
         cpat_waitgroup_atomic_wait_slow(wg);
+}
+
+int cpat_waitgroup_atomic_wait_until(struct cpat_waitgroup_atomic *wg, uint64_t deadline_ns,
+                                     const struct cpat_stop *stop);
+
+/* Nothing to wake: waiters poll their stop words. */
+static inline void cpat_waitgroup_atomic_kick(struct cpat_waitgroup_atomic *wg) {
+    (void)wg;
 }
 
 #endif

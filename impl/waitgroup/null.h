@@ -3,6 +3,11 @@
 #ifndef CPAT_WAITGROUP_NULL_H
 #define CPAT_WAITGROUP_NULL_H
 
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common/stop.h"
+
 struct cpat_waitgroup_null {
     char unused;
 };
@@ -24,6 +29,18 @@ static inline int cpat_waitgroup_null_done(struct cpat_waitgroup_null *wg) {
     return 0;
 }
 static inline void cpat_waitgroup_null_wait(struct cpat_waitgroup_null *wg) {
+    (void)wg;
+}
+
+static inline int cpat_waitgroup_null_wait_until(struct cpat_waitgroup_null *wg,
+                                                 uint64_t deadline_ns,
+                                                 const struct cpat_stop *stop) {
+    (void)wg;
+    (void)deadline_ns;
+    (void)stop;
+    return 0;
+}
+static inline void cpat_waitgroup_null_kick(struct cpat_waitgroup_null *wg) {
     (void)wg;
 }
 

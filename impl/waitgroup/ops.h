@@ -24,6 +24,12 @@
     static void V##_wait_(void *wg) {                                                              \
         cpat_waitgroup_##V##_wait(wg);                                                             \
     }                                                                                              \
+    static int V##_wait_until_(void *wg, uint64_t deadline_ns, const struct cpat_stop *stop) {     \
+        return cpat_waitgroup_##V##_wait_until(wg, deadline_ns, stop);                             \
+    }                                                                                              \
+    static void V##_kick_(void *wg) {                                                              \
+        cpat_waitgroup_##V##_kick(wg);                                                             \
+    }                                                                                              \
     const struct cpat_waitgroup_ops cpat_waitgroup_##V##_ops = {                                   \
         .name = #V,                                                                                \
         .kind = (kind_),                                                                           \
@@ -36,6 +42,8 @@
         .add = V##_add_,                                                                           \
         .done = V##_done_,                                                                         \
         .wait = V##_wait_,                                                                         \
+        .wait_until = V##_wait_until_,                                                             \
+        .kick = V##_kick_,                                                                         \
     }
 
 #endif

@@ -6,10 +6,12 @@
 #define CPAT_WAITGROUP_PTHREAD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "cpat/error.h"
 #include "waitgroup/state.h"
+#include "common/stop.h"
 
 struct cpat_waitgroup_pthread {
     pthread_mutex_t m;
@@ -80,6 +82,19 @@ static inline void cpat_waitgroup_pthread_wait(struct cpat_waitgroup_pthread *wg
         }
         wg->waiters--;
     }
+    cpat_waitgroup_pthread_unlock(wg);
+}
+
+int cpat_waitgroup_pthread_wait_until(struct cpat_waitgroup_pthread *wg, uint64_t deadline_ns,
+                                      const struct cpat_stop *stop);
+
+/* Wakes the waiters of wait_until to look at their stop words: under m, so
+ * a waiter that found *stop clear is inside pthread_cond_wait by then. */
+static inline void cpat_waitgroup_pthread_kick(struct cpat_waitgroup_pthread *wg) {
+    cpat_waitgroup_pthread_lock(wg);
+    int e = pthread_cond_broadcast(&wg->zero);
+    if (e)
+        cpat_die("pthread_cond_broadcast", e);
     cpat_waitgroup_pthread_unlock(wg);
 }
 

@@ -81,6 +81,22 @@ static inline bool cpat_waitgroup_state_join(_Atomic uint64_t *state) {
     }
 }
 
+/* Leaves wait() early (a ctx-aware wait that gave up): true if it counted
+ * itself out while the counter was still above zero; false if the counter
+ * is zero already, so the zero has released this waiter too -- it must then
+ * finish as a released one (take its token, leave) and report success.
+ * Relaxed: leaving early publishes nothing, and a zero found here is
+ * acquired by the token (futex) or the load (atomic) that follows. */
+static inline bool cpat_waitgroup_state_unjoin(_Atomic uint64_t *state) {
+    for (uint64_t s = atomic_load_explicit(state, memory_order_relaxed);;) {
+        if (cpat_waitgroup_counter(s) == 0)
+            return false;
+        if (atomic_compare_exchange_weak_explicit(state, &s, s - 1, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return true;
+    }
+}
+
 /* Leaves wait() after seeing the zero.  Relaxed: it publishes nothing; an
  * add() that must see it reads the latest value in its RMW anyway. */
 static inline void cpat_waitgroup_state_leave(_Atomic uint64_t *state) {

@@ -136,6 +136,45 @@ CPAT_MUTEX_OPS(mutant_adaptive_never_parks, "mutant",
                CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_PARKS,
                "adaptive lock whose waiters spin however long the holder sleeps");
 
+/* deaf: the futex lock's ctx-aware waiters never hear the cancel: its kick
+ * does nothing, so a waiter asleep when its context is cancelled sleeps on
+ * until the lock is free (X6: the round whose holder keeps the lock until
+ * every waiter has returned hangs: the watchdog). */
+#define cpat_mutex_mutant_deaf            cpat_mutex_futex
+#define cpat_mutex_mutant_deaf_init       cpat_mutex_futex_init
+#define cpat_mutex_mutant_deaf_destroy    cpat_mutex_futex_destroy
+#define cpat_mutex_mutant_deaf_lock       cpat_mutex_futex_lock
+#define cpat_mutex_mutant_deaf_trylock    cpat_mutex_futex_trylock
+#define cpat_mutex_mutant_deaf_unlock     cpat_mutex_futex_unlock
+#define cpat_mutex_mutant_deaf_lock_until cpat_mutex_futex_lock_until
+static void cpat_mutex_mutant_deaf_kick(struct cpat_mutex_mutant_deaf *m, struct cpat_stop *stop) {
+    (void)m;
+    (void)stop; /* BUG: no wake-up */
+}
+CPAT_MUTEX_OPS_UNTIL(mutant_deaf, "mutant", CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_PARKS,
+                     "futex lock whose ctx-aware waiters never hear the cancel");
+
+/* keeps_lock: the spin lock's ctx-aware lock looks at the flag after it
+ * has taken the lock, and reports the cancel holding it (X6: the lock is
+ * still held after the round). */
+#define cpat_mutex_mutant_keeps_lock         cpat_mutex_spin
+#define cpat_mutex_mutant_keeps_lock_init    cpat_mutex_spin_init
+#define cpat_mutex_mutant_keeps_lock_destroy cpat_mutex_spin_destroy
+#define cpat_mutex_mutant_keeps_lock_lock    cpat_mutex_spin_lock
+#define cpat_mutex_mutant_keeps_lock_trylock cpat_mutex_spin_trylock
+#define cpat_mutex_mutant_keeps_lock_unlock  cpat_mutex_spin_unlock
+#define cpat_mutex_mutant_keeps_lock_kick    cpat_mutex_spin_kick
+static int cpat_mutex_mutant_keeps_lock_lock_until(struct cpat_mutex_mutant_keeps_lock *m,
+                                                   uint64_t deadline_ns, struct cpat_stop *stop) {
+    int r = cpat_mutex_spin_lock_until(m, deadline_ns, stop);
+    if (r == 0 && cpat_stop_is_set(stop))
+        return ECANCELED; /* BUG: still holding the lock */
+    return r;
+}
+CPAT_MUTEX_OPS_UNTIL(mutant_keeps_lock, "mutant",
+                     CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_UNBOUNDED,
+                     "spin lock whose ctx-aware lock reports the cancel while holding the lock");
+
 const struct vmutant_mutex vmutants_mutex[] = {
     {&cpat_mutex_mutant_relaxed_unlock_ops, true, "M2 (TSan)"},
     {&cpat_mutex_mutant_lost_wakeup_ops, false, "watchdog"},
@@ -144,5 +183,7 @@ const struct vmutant_mutex vmutants_mutex[] = {
     {&cpat_mutex_mutant_sleepy_ops, false, "M4"},
     {&cpat_mutex_mutant_adaptive_no_handoff_ops, false, "watchdog"},
     {&cpat_mutex_mutant_adaptive_never_parks_ops, false, "M6"},
+    {&cpat_mutex_mutant_deaf_ops, false, "X6 (watchdog)"},
+    {&cpat_mutex_mutant_keeps_lock_ops, false, "X6"},
     {NULL, false, NULL},
 };

@@ -125,6 +125,23 @@ int cpat_ctx_recv(cpat_ctx *ctx, void *ch, void **value);
  * (returns its Err). */
 int cpat_ctx_select(cpat_ctx *ctx, struct cpat_select_case *cases, size_t n, size_t *chosen);
 
+/* ctx-aware waitgroup wait, of any waitgroup family (its table form):
+ * wait() raced against the context.  0 once the counter is zero, or the
+ * context's Err (ECANCELED, ETIMEDOUT) if it ends first -- and then this
+ * waiter has left the group, so a later zero does not count it; ENOMEM if
+ * the wake-up on cancel cannot be registered.  A context that has already
+ * ended gives its Err at once, as cpat_ctx_select does. */
+struct cpat_waitgroup_ops;
+int cpat_ctx_wg_wait(cpat_ctx *ctx, const struct cpat_waitgroup_ops *wg_ops, void *wg);
+
+/* ctx-aware mutex lock, of a mutex variant that can give up a wait (its
+ * table form has lock_until; ENOTSUP if not: the queue locks).  0 with the
+ * lock held, or the context's Err without it -- never both.  A cancel
+ * wakes a futex or spin waiter at once; a pthread one within 1 ms (a
+ * pthread mutex can only be woken by its unlock: it waits in slices). */
+struct cpat_mutex_ops;
+int cpat_ctx_mutex_lock(cpat_ctx *ctx, const struct cpat_mutex_ops *mutex_ops, void *m);
+
 /* Contexts alive now, in the whole process (for leak checks). */
 long cpat_ctx_live(void);
 

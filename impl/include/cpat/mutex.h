@@ -13,7 +13,8 @@
  *     cpat_mutex_futex_lock(&m); ...; cpat_mutex_futex_unlock(&m);
  *
  * Every variant V provides struct cpat_mutex_V and cpat_mutex_V_{init,
- * destroy, lock, trylock, unlock} with the signatures of the table below.
+ * destroy, lock, trylock, unlock} with the signatures of the table below;
+ * those that can give up a wait also lock_until and kick.
  * Unlike Go's Mutex, the queue locks (mcs, ck_mcs) must be unlocked by the
  * thread that locked them: their queue node is that thread's.
  */
@@ -21,6 +22,7 @@
 #define CPAT_MUTEX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +36,8 @@ enum {
     CPAT_MUTEX_UNBOUNDED = 1u << 3,          /* no bounded-wait promise: a waiter can starve */
 };
 
+struct cpat_stop; /* a flag that tells a lock_until() to give up (common/stop.h) */
+
 struct cpat_mutex_ops {
     const char *name;  /* "futex"; the <impl> part of benchmark names */
     const char *kind;  /* "variant", "peer" (another library) or "null" (does nothing) */
@@ -45,6 +49,14 @@ struct cpat_mutex_ops {
     void (*lock)(void *m);    /* blocks until held */
     int (*trylock)(void *m);  /* 0 if now held, EAGAIN if held by someone; never blocks */
     int (*unlock)(void *m);   /* 0, or EINVAL if detectably not locked */
+    /* lock(), giving up: ETIMEDOUT once deadline_ns (CLOCK_MONOTONIC ns,
+     * UINT64_MAX: never) has passed, ECANCELED once *stop is set; 0 when
+     * held, and never both.  Whoever sets *stop then calls kick(m, stop) to
+     * wake this waiter.  NULL where a waiter cannot leave: the queue locks
+     * (ticket, mcs, adaptive's ticket queue), whose waiters hold a place
+     * the lock hands on.  cpat_ctx_mutex_lock (context.h) is this with a context. */
+    int (*lock_until)(void *m, uint64_t deadline_ns, struct cpat_stop *stop);
+    void (*kick)(void *m, struct cpat_stop *stop);
 };
 
 extern const struct cpat_mutex_ops cpat_mutex_null_ops, cpat_mutex_pthread_ops, cpat_mutex_spin_ops,

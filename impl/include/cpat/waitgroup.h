@@ -14,7 +14,7 @@
  *     cpat_waitgroup_futex_add(&wg, n); ... cpat_waitgroup_futex_wait(&wg);
  *
  * Every variant V provides struct cpat_waitgroup_V and cpat_waitgroup_V_
- * {init, destroy, add, done, wait}.  The counter is an int32; wait() returns
+ * {init, destroy, add, done, wait, wait_until, kick}.  The counter is an int32; wait() returns
  * once it has been zero (at once if it is zero).  Each done() happens-before
  * the return of every wait() it releases.
  *
@@ -37,6 +37,7 @@
 #define CPAT_WAITGROUP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +48,8 @@ enum {
     CPAT_WAITGROUP_PARKS = 1u << 0,         /* waiters sleep in the kernel */
     CPAT_WAITGROUP_DETECTS_REUSE = 1u << 1, /* add from zero aborts while a wait is returning */
 };
+
+struct cpat_stop; /* a flag that tells a wait_until() to give up (common/stop.h) */
 
 struct cpat_waitgroup_ops {
     const char *name;  /* "futex"; the <impl> part of benchmark names */
@@ -59,6 +62,15 @@ struct cpat_waitgroup_ops {
     int (*add)(void *wg, int delta); /* 0 (misuse aborts, see above) */
     int (*done)(void *wg);           /* add(wg, -1) */
     void (*wait)(void *wg);          /* blocks until the counter is zero */
+    /* wait(), giving up: ETIMEDOUT once deadline_ns (CLOCK_MONOTONIC ns,
+     * UINT64_MAX: never) has passed, ECANCELED once *stop is set --
+     * which it reads when it starts and each time it wakes, so whoever sets
+     * it must then call kick(wg).  0 if the counter
+     * reached zero first; a waiter that gives up is gone from the group (a
+     * later zero does not count it).  cpat_ctx_wait (context.h) is this
+     * with a context. */
+    int (*wait_until)(void *wg, uint64_t deadline_ns, const struct cpat_stop *stop);
+    void (*kick)(void *wg); /* wakes every wait_until() to look at its stop word */
 };
 
 extern const struct cpat_waitgroup_ops cpat_waitgroup_null_ops, cpat_waitgroup_pthread_ops,
