@@ -646,6 +646,11 @@ int cpat_ctx_wg_wait(cpat_ctx *c, const struct cpat_waitgroup_ops *ops, void *wg
 int cpat_ctx_mutex_lock(cpat_ctx *c, const struct cpat_mutex_ops *ops, void *m) {
     if (!ops->lock_until)
         return ENOTSUP;
+    int err = cpat_ctx_err(c);
+    if (err)
+        return err;
+    if (ops->trylock(m) == 0) /* free: no after_func to register and stop */
+        return 0;
     struct ctx_kick k = {.mutex_ops = ops, .obj = m};
     return ctx_wait(c, &k);
 }
