@@ -311,7 +311,9 @@ static int m6_run(const struct vrun *r) {
  * there: the watchdog).  A locker that gets 0 holds the lock alone (the
  * held flag, a plain counter); one that gets an Err must get the context's,
  * never ETIMEDOUT before the deadline, and must not hold the lock: after
- * the round thread 0's trylock must succeed. */
+ * the round thread 0's trylock must succeed.  In half the rounds thread 1
+ * locks with plain lock(): a ctx locker that leaves with unlock's wake-up
+ * strands it on a free lock (the watchdog). */
 
 static void x6m_sleep_ns(uint64_t ns) {
     struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
@@ -325,17 +327,26 @@ struct x6m {
     int nth;
     /* plain: thread 0 sets them between rounds */
     long round;
-    bool stop, late;
+    bool stop, late, plain; /* plain: thread 1 uses lock() this round */
     int want;
     uint64_t deadline;
     cpat_ctx *ctx;
-    _Atomic int returned;
+    _Atomic int returned; /* ctx lockers back */
     _Atomic long got, ended;
 };
 
 static void x6m_locker(struct vthread *t, struct x6m *x) {
     struct mshared *s = x->s;
     vnoise(t);
+    if (x->plain && t->index == 1) {
+        s->ops->lock(s->m);
+        if (enter(t, s)) {
+            s->counter++;
+            leave(t, s);
+        }
+        s->ops->unlock(s->m);
+        return;
+    }
     int e = cpat_ctx_mutex_lock(x->ctx, s->ops, s->m);
     if (e == 0) {
         atomic_fetch_add_explicit(&x->got, 1, memory_order_relaxed);
@@ -379,7 +390,7 @@ static void x6m_holder(struct vthread *t, struct x6m *x) {
         cpat_ctx_cancel(x->ctx);
     }
     if (x->late)
-        while (atomic_load_explicit(&x->returned, memory_order_acquire) < x->nth - 1)
+        while (atomic_load_explicit(&x->returned, memory_order_acquire) < x->nth - 1 - x->plain)
             sched_yield();
     else if (!unlocked)
         x6m_pause(t);
@@ -395,6 +406,7 @@ static void x6m_next_round(struct vthread *t, struct x6m *x) {
         return;
     x->round++;
     x->late = vrand(t) % 2;
+    x->plain = x->nth >= 3 && vrand(t) % 2;
     atomic_store_explicit(&x->returned, 0, memory_order_relaxed);
     cpat_ctx *bg = cpat_ctx_background(x->cops);
     int e;

@@ -6,6 +6,10 @@
  * futex round trip (as the futex mutex's FUTEX_MUTEX_SPINS). */
 #define SEMA_SPINS 128
 
+/* Futex bits of the two kinds of sleeper: a kick wakes only the second. */
+#define SEMA_PLAIN_BIT 1u
+#define SEMA_STOP_BIT  2u
+
 void cpat_sema_wait(struct cpat_sema *s) {
     cpat_sema_wait_polls(s, SEMA_SPINS);
 }
@@ -25,9 +29,8 @@ bool cpat_sema_wait_polls(struct cpat_sema *s, int polls) {
          * wake, EINTR, or the count already changed -- loops to trywait,
          * which looks again: a woken sleeper may also find that a spinning
          * thread took the token first. */
-        uint32_t c = atomic_load_explicit(&s->count, memory_order_seq_cst);
-        if ((c & CPAT_SEMA_TOKENS) == 0) {
-            cpat_futex_wait(&s->count, c, NULL); /* a kick changes c: we loop, and sleep again */
+        if (atomic_load_explicit(&s->count, memory_order_seq_cst) == 0) {
+            cpat_futex_wait_bits(&s->count, 0, NULL, SEMA_PLAIN_BIT);
             slept = true;
         }
     }
@@ -37,7 +40,7 @@ bool cpat_sema_wait_polls(struct cpat_sema *s, int polls) {
     return slept;
 }
 
-int cpat_sema_wait_until(struct cpat_sema *s, uint64_t deadline_ns, const struct cpat_stop *stop) {
+int cpat_sema_wait_until(struct cpat_sema *s, uint64_t deadline_ns, struct cpat_stop *stop) {
     for (int i = 0; i < SEMA_SPINS; i++) {
         if (cpat_sema_trywait(s) == 0)
             return 0;
@@ -45,25 +48,29 @@ int cpat_sema_wait_until(struct cpat_sema *s, uint64_t deadline_ns, const struct
     }
     struct timespec ts = cpat_ns_to_timespec(deadline_ns);
     const struct timespec *dl = deadline_ns == UINT64_MAX ? NULL : &ts;
-    atomic_fetch_add_explicit(&s->sleepers, 1, memory_order_seq_cst);
+    atomic_fetch_add_explicit(&s->sleepers, 1, memory_order_seq_cst); /* as in wait_polls */
     int r = 0;
     while (cpat_sema_trywait(s) != 0) {
-        /* The word first, then stop: a kick after this load changes the
-         * word and the futex wait returns at once; a kick before it is a
-         * release we acquire here, so its waker's stop store is visible. */
-        uint32_t c = atomic_load_explicit(&s->count, memory_order_seq_cst);
-        if (c & CPAT_SEMA_TOKENS)
-            continue;
-        if (cpat_stop_is_set(stop)) {
-            r = ECANCELED;
-            break;
-        }
         if (dl && cpat_now_ns() >= deadline_ns) {
             r = ETIMEDOUT;
             break;
         }
-        cpat_futex_wait(&s->count, c, dl); /* ETIMEDOUT is looked at by the loop */
+        if (!cpat_stop_sleeping(stop)) { /* the flag is set: don't sleep */
+            r = ECANCELED;
+            break;
+        }
+        if (atomic_load_explicit(&s->count, memory_order_seq_cst) == 0)
+            cpat_futex_wait_bits(&s->count, 0, dl, SEMA_STOP_BIT); /* ETIMEDOUT: the loop looks */
+        cpat_stop_awake(stop);
     }
     atomic_fetch_sub_explicit(&s->sleepers, 1, memory_order_relaxed);
     return r;
+}
+
+static void wake_stop_sleepers(void *s) {
+    cpat_futex_wake_bits(&((struct cpat_sema *)s)->count, CPAT_FUTEX_WAKE_ALL, SEMA_STOP_BIT);
+}
+
+void cpat_sema_kick(struct cpat_sema *s, struct cpat_stop *stop) {
+    cpat_stop_kick_until_awake(stop, wake_stop_sleepers, s);
 }

@@ -602,7 +602,7 @@ static void ctx_kick(void *arg) {
     struct ctx_kick *k = arg;
     cpat_stop_set(&k->stop); /* Err is set: cancel runs after_funcs after it */
     if (k->wg_ops)
-        k->wg_ops->kick(k->obj);
+        k->wg_ops->kick(k->obj, &k->stop);
     else
         k->mutex_ops->kick(k->obj, &k->stop);
     /* Release: our last touch of the frame; pairs with the waiter's acquire

@@ -10,8 +10,10 @@
  * fraction of one futex round trip. */
 #define FUTEX_MUTEX_SPINS 128
 
-/* The futex bit of lock_until's sleepers (unlock's FUTEX_WAKE wakes any). */
-#define FUTEX_MUTEX_CTX_BIT 2u
+/* Futex bits of lock()'s and lock_until()'s sleepers: a kick wakes only
+ * the second kind; unlock's FUTEX_WAKE wakes either. */
+#define FUTEX_MUTEX_PLAIN_BIT 1u
+#define FUTEX_MUTEX_CTX_BIT   2u
 
 /* Spin while the holder runs and nobody sleeps yet; stop early once a
  * waiter has parked (state 2): queue behind it instead of barging.  True
@@ -38,7 +40,7 @@ void cpat_mutex_futex_lock_slow(struct cpat_mutex_futex *m) {
         /* Sleep while the word is still 2.  Any return -- a wake, a spurious
          * wake, EINTR, the word already changed -- loops to the exchange,
          * which re-checks the word. */
-        cpat_futex_wait(&m->state, 2, NULL);
+        cpat_futex_wait_bits(&m->state, 2, NULL, FUTEX_MUTEX_PLAIN_BIT);
     }
 }
 
@@ -48,7 +50,6 @@ int cpat_mutex_futex_lock_until(struct cpat_mutex_futex *m, uint64_t deadline_ns
         return 0;
     struct timespec ts = cpat_ns_to_timespec(deadline_ns);
     const struct timespec *dl = deadline_ns == UINT64_MAX ? NULL : &ts;
-    bool slept = false;
     int r = 0;
     /* x -> 2 as in lock_slow; the lock, if we swapped 0 out, comes first. */
     while (atomic_exchange_explicit(&m->state, 2, memory_order_acquire) != 0) {
@@ -62,12 +63,11 @@ int cpat_mutex_futex_lock_until(struct cpat_mutex_futex *m, uint64_t deadline_ns
         }
         cpat_futex_wait_bits(&m->state, 2, dl, FUTEX_MUTEX_CTX_BIT);
         cpat_stop_awake(stop);
-        slept = true;
     }
-    /* We leave the word 2 (one spurious wake at worst).  If unlock's wake
-     * came to us, another sleeper must have it. */
-    if (r && slept)
-        cpat_futex_wake(&m->state, 1);
+    /* We give up only right after an exchange that wrote 2 and found the
+     * lock held: its holder's unlock will wake a sleeper, so a wake-up that
+     * came to us is not lost to the others.  The 2 we leave costs one
+     * spurious wake at worst. */
     return r;
 }
 

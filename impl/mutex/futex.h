@@ -11,11 +11,12 @@
  * wake costs tens of microseconds here, a cache-line transfer ~100 ns), then
  * swaps in 2 and sleeps while the word stays 2.  Only unlock of a 2 wakes.
  *
- * lock_until (ctx-aware lock) sleeps the same way, with futex bit
- * FUTEX_MUTEX_CTX_BIT so that a kick wakes only such waiters.  A kick
- * cannot change the lock word, so it repeats its wake-up until the waiter
- * is back (common/stop.h).  A waiter that gives up after sleeping may have
- * taken unlock's one wake-up: it passes one on.
+ * lock_until (ctx-aware lock) sleeps the same way, with a futex bit of its
+ * own so that a kick wakes only such sleepers.  A kick cannot change the
+ * lock word, so it repeats its wake-up until the waiter is back
+ * (common/stop.h).  A waiter gives up only right after an exchange that
+ * wrote 2 over a held lock, so the holder's unlock wakes another sleeper
+ * even if unlock's last wake-up came to the one that left.
  */
 #ifndef CPAT_MUTEX_FUTEX_H
 #define CPAT_MUTEX_FUTEX_H

@@ -19,7 +19,7 @@ void cpat_waitgroup_atomic_wait_slow(struct cpat_waitgroup_atomic *wg) {
 
 /* The same, giving up at the deadline or on *stop (see state.h's unjoin). */
 int cpat_waitgroup_atomic_wait_until(struct cpat_waitgroup_atomic *wg, uint64_t deadline_ns,
-                                     const struct cpat_stop *stop) {
+                                     struct cpat_stop *stop) {
     if (!cpat_waitgroup_state_join(&wg->state))
         return 0;
     struct cpat_backoff b = CPAT_BACKOFF_INIT(WAITGROUP_BACKOFF_CAP);

@@ -40,10 +40,12 @@ static inline void cpat_waitgroup_atomic_wait(struct cpat_waitgroup_atomic *wg) 
 }
 
 int cpat_waitgroup_atomic_wait_until(struct cpat_waitgroup_atomic *wg, uint64_t deadline_ns,
-                                     const struct cpat_stop *stop);
+                                     struct cpat_stop *stop);
 
 /* Nothing to wake: waiters poll their stop words. */
-static inline void cpat_waitgroup_atomic_kick(struct cpat_waitgroup_atomic *wg) {
+static inline void cpat_waitgroup_atomic_kick(struct cpat_waitgroup_atomic *wg,
+                                              struct cpat_stop *stop) {
+    (void)stop;
     (void)wg;
 }
 

@@ -13,7 +13,7 @@ void cpat_waitgroup_futex_wait_slow(struct cpat_waitgroup_futex *wg) {
  * token fewer; one that finds the zero already made takes its token as
  * wait() would and succeeds. */
 int cpat_waitgroup_futex_wait_until(struct cpat_waitgroup_futex *wg, uint64_t deadline_ns,
-                                    const struct cpat_stop *stop) {
+                                    struct cpat_stop *stop) {
     if (!cpat_waitgroup_state_join(&wg->state))
         return 0;
     int r = cpat_sema_wait_until(&wg->sema, deadline_ns, stop);

@@ -60,11 +60,12 @@ static inline void cpat_waitgroup_futex_wait(struct cpat_waitgroup_futex *wg) {
 }
 
 int cpat_waitgroup_futex_wait_until(struct cpat_waitgroup_futex *wg, uint64_t deadline_ns,
-                                    const struct cpat_stop *stop);
+                                    struct cpat_stop *stop);
 
-/* Wakes the waiters of wait_until to look at their stop words. */
-static inline void cpat_waitgroup_futex_kick(struct cpat_waitgroup_futex *wg) {
-    cpat_sema_kick(&wg->sema);
+/* Wakes the wait_until() whose flag is stop (set already). */
+static inline void cpat_waitgroup_futex_kick(struct cpat_waitgroup_futex *wg,
+                                             struct cpat_stop *stop) {
+    cpat_sema_kick(&wg->sema, stop);
 }
 
 #endif

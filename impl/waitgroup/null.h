@@ -33,14 +33,15 @@ static inline void cpat_waitgroup_null_wait(struct cpat_waitgroup_null *wg) {
 }
 
 static inline int cpat_waitgroup_null_wait_until(struct cpat_waitgroup_null *wg,
-                                                 uint64_t deadline_ns,
-                                                 const struct cpat_stop *stop) {
+                                                 uint64_t deadline_ns, struct cpat_stop *stop) {
     (void)wg;
     (void)deadline_ns;
     (void)stop;
     return 0;
 }
-static inline void cpat_waitgroup_null_kick(struct cpat_waitgroup_null *wg) {
+static inline void cpat_waitgroup_null_kick(struct cpat_waitgroup_null *wg,
+                                            struct cpat_stop *stop) {
+    (void)stop;
     (void)wg;
 }
 

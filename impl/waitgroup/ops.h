@@ -24,11 +24,11 @@
     static void V##_wait_(void *wg) {                                                              \
         cpat_waitgroup_##V##_wait(wg);                                                             \
     }                                                                                              \
-    static int V##_wait_until_(void *wg, uint64_t deadline_ns, const struct cpat_stop *stop) {     \
+    static int V##_wait_until_(void *wg, uint64_t deadline_ns, struct cpat_stop *stop) {           \
         return cpat_waitgroup_##V##_wait_until(wg, deadline_ns, stop);                             \
     }                                                                                              \
-    static void V##_kick_(void *wg) {                                                              \
-        cpat_waitgroup_##V##_kick(wg);                                                             \
+    static void V##_kick_(void *wg, struct cpat_stop *stop) {                                      \
+        cpat_waitgroup_##V##_kick(wg, stop);                                                       \
     }                                                                                              \
     const struct cpat_waitgroup_ops cpat_waitgroup_##V##_ops = {                                   \
         .name = #V,                                                                                \

@@ -8,7 +8,7 @@
 /* wait(), giving up at the deadline or on *stop (read under m, set by the
  * waker before its kick takes m). */
 int cpat_waitgroup_pthread_wait_until(struct cpat_waitgroup_pthread *wg, uint64_t deadline_ns,
-                                      const struct cpat_stop *stop) {
+                                      struct cpat_stop *stop) {
     int r = 0;
     cpat_waitgroup_pthread_lock(wg);
     if (wg->counter > 0) {

@@ -86,11 +86,13 @@ static inline void cpat_waitgroup_pthread_wait(struct cpat_waitgroup_pthread *wg
 }
 
 int cpat_waitgroup_pthread_wait_until(struct cpat_waitgroup_pthread *wg, uint64_t deadline_ns,
-                                      const struct cpat_stop *stop);
+                                      struct cpat_stop *stop);
 
 /* Wakes the waiters of wait_until to look at their stop words: under m, so
  * a waiter that found *stop clear is inside pthread_cond_wait by then. */
-static inline void cpat_waitgroup_pthread_kick(struct cpat_waitgroup_pthread *wg) {
+static inline void cpat_waitgroup_pthread_kick(struct cpat_waitgroup_pthread *wg,
+                                               struct cpat_stop *stop) {
+    (void)stop; /* its waiter reads it under m */
     cpat_waitgroup_pthread_lock(wg);
     int e = pthread_cond_broadcast(&wg->zero);
     if (e)

@@ -175,6 +175,35 @@ CPAT_MUTEX_OPS_UNTIL(mutant_keeps_lock, "mutant",
                      CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_UNBOUNDED,
                      "spin lock whose ctx-aware lock reports the cancel while holding the lock");
 
+/* swallows_wake: the futex lock's ctx-aware waiter, woken, looks at the
+ * flag before the exchange and leaves at once: when unlock's one wake-up
+ * came to it, the other sleepers stay asleep on a free lock (X6's plain
+ * locker: the watchdog). */
+#define cpat_mutex_mutant_swallows_wake         cpat_mutex_futex
+#define cpat_mutex_mutant_swallows_wake_init    cpat_mutex_futex_init
+#define cpat_mutex_mutant_swallows_wake_destroy cpat_mutex_futex_destroy
+#define cpat_mutex_mutant_swallows_wake_lock    cpat_mutex_futex_lock
+#define cpat_mutex_mutant_swallows_wake_trylock cpat_mutex_futex_trylock
+#define cpat_mutex_mutant_swallows_wake_unlock  cpat_mutex_futex_unlock
+#define cpat_mutex_mutant_swallows_wake_kick    cpat_mutex_futex_kick
+static int cpat_mutex_mutant_swallows_wake_lock_until(struct cpat_mutex_mutant_swallows_wake *m,
+                                                      uint64_t deadline_ns,
+                                                      struct cpat_stop *stop) {
+    (void)deadline_ns; /* the check's cancel rounds are what catch it */
+    while (atomic_exchange_explicit(&m->state, 2, memory_order_acquire) != 0) {
+        if (!cpat_stop_sleeping(stop))
+            return ECANCELED;
+        cpat_futex_wait_bits(&m->state, 2, NULL, 2u);
+        cpat_stop_awake(stop);
+        if (cpat_stop_is_set(stop))
+            return ECANCELED; /* BUG: unlock's wake-up may have been ours */
+    }
+    return 0;
+}
+CPAT_MUTEX_OPS_UNTIL(mutant_swallows_wake, "mutant",
+                     CPAT_MUTEX_DETECTS_BAD_UNLOCK | CPAT_MUTEX_PARKS,
+                     "futex lock whose ctx-aware waiter leaves with unlock's wake-up");
+
 const struct vmutant_mutex vmutants_mutex[] = {
     {&cpat_mutex_mutant_relaxed_unlock_ops, true, "M2 (TSan)"},
     {&cpat_mutex_mutant_lost_wakeup_ops, false, "watchdog"},
@@ -185,5 +214,6 @@ const struct vmutant_mutex vmutants_mutex[] = {
     {&cpat_mutex_mutant_adaptive_never_parks_ops, false, "M6"},
     {&cpat_mutex_mutant_deaf_ops, false, "X6 (watchdog)"},
     {&cpat_mutex_mutant_keeps_lock_ops, false, "X6"},
+    {&cpat_mutex_mutant_swallows_wake_ops, false, "X6 (watchdog)"},
     {NULL, false, NULL},
 };

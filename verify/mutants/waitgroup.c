@@ -129,7 +129,7 @@ CPAT_WAITGROUP_OPS(mutant_no_reuse_check, "mutant",
 #define cpat_waitgroup_mutant_stays_joined_kick    cpat_waitgroup_futex_kick
 static int
 cpat_waitgroup_mutant_stays_joined_wait_until(struct cpat_waitgroup_mutant_stays_joined *wg,
-                                              uint64_t deadline_ns, const struct cpat_stop *stop) {
+                                              uint64_t deadline_ns, struct cpat_stop *stop) {
     if (!cpat_waitgroup_state_join(&wg->state))
         return 0;
     int r = cpat_sema_wait_until(&wg->sema, deadline_ns, stop);
@@ -153,7 +153,9 @@ CPAT_WAITGROUP_OPS(mutant_stays_joined, "mutant",
 #define cpat_waitgroup_mutant_deaf_done       cpat_waitgroup_futex_done
 #define cpat_waitgroup_mutant_deaf_wait       cpat_waitgroup_futex_wait
 #define cpat_waitgroup_mutant_deaf_wait_until cpat_waitgroup_futex_wait_until
-static void cpat_waitgroup_mutant_deaf_kick(struct cpat_waitgroup_mutant_deaf *wg) {
+static void cpat_waitgroup_mutant_deaf_kick(struct cpat_waitgroup_mutant_deaf *wg,
+                                            struct cpat_stop *stop) {
+    (void)stop;
     (void)wg; /* BUG: no kick */
 }
 CPAT_WAITGROUP_OPS(mutant_deaf, "mutant", CPAT_WAITGROUP_PARKS | CPAT_WAITGROUP_DETECTS_REUSE,

@@ -63,14 +63,13 @@ struct cpat_waitgroup_ops {
     int (*done)(void *wg);           /* add(wg, -1) */
     void (*wait)(void *wg);          /* blocks until the counter is zero */
     /* wait(), giving up: ETIMEDOUT once deadline_ns (CLOCK_MONOTONIC ns,
-     * UINT64_MAX: never) has passed, ECANCELED once *stop is set --
-     * which it reads when it starts and each time it wakes, so whoever sets
-     * it must then call kick(wg).  0 if the counter
-     * reached zero first; a waiter that gives up is gone from the group (a
-     * later zero does not count it).  cpat_ctx_wait (context.h) is this
-     * with a context. */
-    int (*wait_until)(void *wg, uint64_t deadline_ns, const struct cpat_stop *stop);
-    void (*kick)(void *wg); /* wakes every wait_until() to look at its stop word */
+     * UINT64_MAX: never) has passed, ECANCELED once *stop is set -- which
+     * it reads when it starts and each time it wakes, so whoever sets it
+     * must then call kick(wg, stop).  0 if the counter reached zero first;
+     * a waiter that gives up is gone from the group (a later zero does not
+     * count it).  cpat_ctx_wg_wait (context.h) is this with a context. */
+    int (*wait_until)(void *wg, uint64_t deadline_ns, struct cpat_stop *stop);
+    void (*kick)(void *wg, struct cpat_stop *stop); /* wakes the wait_until() of stop */
 };
 
 extern const struct cpat_waitgroup_ops cpat_waitgroup_null_ops, cpat_waitgroup_pthread_ops,
