@@ -2,8 +2,9 @@
 # unit.compare: scripts/compare's decision, on sweeps made from the
 # committed reference: a sweep against itself flags nothing (exit 0); the
 # same with one benchmark's items/s cut by 20% in every repetition flags
-# exactly that one (exit 1); too few repetitions to ever reach p < alpha
-# is refused (exit 2).  The reference keeps 3 repetitions; the 5-repetition
+# exactly that one (exit 1); the same at 2 threads, where the two sweeps'
+# limits.cacheline_rtt differ 2x, is listed and not judged (exit 0); too
+# few repetitions to ever reach p < alpha is refused (exit 2).  The reference keeps 3 repetitions; the 5-repetition
 # sweeps here add two copies of repetitions 0 and 1, 1% apart.
 set -eu
 src=$1
@@ -26,8 +27,21 @@ rc=0; "$src/scripts/compare" "$t/a" "$t/b" >"$t/ab.out" 2>&1 || rc=$?
 [ "$rc" -eq 1 ] || { cat "$t/ab.out"; echo "FAIL: a 20% slowdown of $slow exited $rc, not 1"; exit 1; }
 grep -q "^compare: 1 slower" "$t/ab.out" && grep -qF "$slow" "$t/ab.out" ||
 	{ cat "$t/ab.out"; echo "FAIL: the slowdown of $slow is not the one reported"; exit 1; }
+# The same slowdown at 2 threads where the host placed the vCPUs apart in
+# one sweep and together in the other: listed, not judged (exit 0).
+slow2=$(jq -r '[.benchmarks[] | select(.run_type == "iteration" and (.name | endswith("threads:2"))) | .name][0]' "$t/a/cpat-bench.json")
+pat=${slow2%%.*}
+mkdir "$t/c" "$t/d"
+cp "$t/a/cpat-bench.json" "$t/c/"
+jq --arg n "$slow2" '(.benchmarks[] | select(.run_type == "iteration" and .name == $n) | .items_per_second) |= . * 0.8' \
+	"$t/a/cpat-bench.json" >"$t/d/cpat-bench.json"
+jq --arg p "$pat" '.placement = [{pattern: $p, before_ns: 60, after_ns: 65}]' "$t/a/manifest.json" >"$t/c/manifest.json"
+jq --arg p "$pat" '.placement = [{pattern: $p, before_ns: 130, after_ns: 125}]' "$t/a/manifest.json" >"$t/d/manifest.json"
+rc=0; "$src/scripts/compare" "$t/c" "$t/d" >"$t/cd.out" 2>&1 || rc=$?
+[ "$rc" -eq 0 ] && grep -q "placement differs" "$t/cd.out" ||
+	{ cat "$t/cd.out"; echo "FAIL: a slowdown of $slow2 under a changed placement exited $rc, or was not listed"; exit 1; }
 rc=0; "$src/scripts/compare" "$ref" "$ref" >"$t/few.out" 2>&1 || rc=$?
 if [ "$(jq '[.benchmarks[] | select(.run_type == "iteration") | .repetition_index] | max' "$ref/cpat-bench.json")" -lt 3 ]; then
 	[ "$rc" -eq 2 ] || { cat "$t/few.out"; echo "FAIL: 3 repetitions (p >= 0.1) should be refused, exit $rc"; exit 1; }
 fi
-echo "compare: A/A none flagged; 20% slowdown of $slow flagged; too few repetitions refused"
+echo "compare: A/A none flagged; 20% slowdown of $slow flagged; at 2 threads under a changed placement not judged; too few repetitions refused"
