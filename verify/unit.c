@@ -81,6 +81,46 @@ static void test_sema(void) {
     CHECK(cpat_sema_trywait(&s) == EAGAIN, "a token too many");
 }
 
+struct kick_later {
+    struct cpat_sema *s;
+    struct cpat_stop *stop;
+};
+
+static void *kick_later(void *p) {
+    struct kick_later *k = p;
+    struct timespec ts = {0, 5000000};
+    nanosleep(&ts, NULL);
+    cpat_stop_set(k->stop);
+    cpat_sema_kick(k->s, k->stop);
+    return NULL;
+}
+
+/* wait_until's three ends, each alone: a token (taken even with the flag
+ * set), the deadline (never early), the flag set by another thread while
+ * it sleeps (the kick wakes it). */
+static void test_sema_wait_until(void) {
+    struct cpat_sema s;
+    struct cpat_stop stop;
+    cpat_sema_init(&s);
+    cpat_stop_init(&stop);
+    cpat_sema_post(&s, 1);
+    cpat_stop_set(&stop);
+    CHECK(cpat_sema_wait_until(&s, UINT64_MAX, &stop) == 0, "a token there was not taken");
+    CHECK(cpat_sema_wait_until(&s, UINT64_MAX, &stop) == ECANCELED, "a set flag did not stop it");
+    cpat_stop_init(&stop);
+    uint64_t t0 = cpat_now_ns();
+    int e = cpat_sema_wait_until(&s, t0 + 2000000, &stop);
+    CHECK(e == ETIMEDOUT && cpat_now_ns() >= t0 + 2000000, "2 ms deadline: %d after %.3f ms", e,
+          (cpat_now_ns() - t0) / 1e6);
+    pthread_t t;
+    struct kick_later k = {&s, &stop};
+    pthread_create(&t, NULL, kick_later, &k);
+    e = cpat_sema_wait_until(&s, UINT64_MAX, &stop); /* parks until the kick */
+    pthread_join(t, NULL);
+    CHECK(e == ECANCELED, "kicked: %d, not ECANCELED", e);
+    CHECK(cpat_sema_trywait(&s) == EAGAIN, "a token appeared");
+}
+
 static void test_slots(void) {
     unsigned used = 0, a = cpat_slot_take(&used, 4, "t"), b = cpat_slot_take(&used, 4, "t");
     CHECK(a != b && used == 3, "slots %u %u, mask %x", a, b, used);
@@ -323,6 +363,7 @@ int main(void) {
     test_strerror();
     test_futex();
     test_sema();
+    test_sema_wait_until();
     test_slots();
     test_obj_new();
     test_registries();
