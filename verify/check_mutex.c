@@ -328,9 +328,7 @@ struct x6m {
     /* plain: thread 0 sets them between rounds */
     long round;
     bool stop, late, plain; /* plain: thread 1 uses lock() this round */
-    int want;
-    uint64_t deadline;
-    cpat_ctx *ctx;
+    struct vx6_ctx c;
     _Atomic int returned; /* ctx lockers back */
     _Atomic long got, ended;
 };
@@ -347,7 +345,7 @@ static void x6m_locker(struct vthread *t, struct x6m *x) {
         s->ops->unlock(s->m);
         return;
     }
-    int e = cpat_ctx_mutex_lock(x->ctx, s->ops, s->m);
+    int e = cpat_ctx_mutex_lock(x->c.ctx, s->ops, s->m);
     if (e == 0) {
         atomic_fetch_add_explicit(&x->got, 1, memory_order_relaxed);
         if (enter(t, s)) {
@@ -358,13 +356,7 @@ static void x6m_locker(struct vthread *t, struct x6m *x) {
         s->ops->unlock(s->m);
     } else {
         atomic_fetch_add_explicit(&x->ended, 1, memory_order_relaxed);
-        int err = cpat_ctx_err(x->ctx);
-        if (e != x->want || err != e)
-            vfail(t->r, "round %ld: cpat_ctx_mutex_lock returned %d; want 0 or %d (Err is %d)",
-                  x->round, e, x->want, err);
-        else if (e == ETIMEDOUT && cpat_now_ns() < x->deadline)
-            vfail(t->r, "round %ld: cpat_ctx_mutex_lock returned ETIMEDOUT %.1f us early", x->round,
-                  (double)(x->deadline - cpat_now_ns()) / 1e3);
+        vx6_result(t, &x->c, e, "cpat_ctx_mutex_lock", x->round);
     }
     atomic_fetch_add_explicit(&x->returned, 1, memory_order_release);
 }
@@ -378,7 +370,7 @@ static void x6m_pause(struct vthread *t) {
 
 static void x6m_holder(struct vthread *t, struct x6m *x) {
     struct mshared *s = x->s;
-    bool cancel = x->want == ECANCELED, unlocked = false;
+    bool cancel = x->c.want == ECANCELED, unlocked = false;
     if (!x->late && vrand(t) % 2) { /* unlock first */
         x6m_pause(t);
         leave(t, s);
@@ -387,7 +379,7 @@ static void x6m_holder(struct vthread *t, struct x6m *x) {
     }
     if (cancel) {
         x6m_pause(t);
-        cpat_ctx_cancel(x->ctx);
+        cpat_ctx_cancel(x->c.ctx);
     }
     if (x->late)
         while (atomic_load_explicit(&x->returned, memory_order_acquire) < x->nth - 1 - x->plain)
@@ -408,20 +400,7 @@ static void x6m_next_round(struct vthread *t, struct x6m *x) {
     x->late = vrand(t) % 2;
     x->plain = x->nth >= 3 && vrand(t) % 2;
     atomic_store_explicit(&x->returned, 0, memory_order_relaxed);
-    cpat_ctx *bg = cpat_ctx_background(x->cops);
-    int e;
-    if (vrand(t) % 3 == 0) {
-        uint64_t tmo = 20000 + vrand(t) % 800000;
-        x->deadline = cpat_now_ns() + tmo;
-        e = cpat_ctx_with_timeout(bg, tmo, &x->ctx);
-        x->want = ETIMEDOUT;
-    } else {
-        x->deadline = UINT64_MAX;
-        e = cpat_ctx_with_cancel(bg, &x->ctx);
-        x->want = ECANCELED;
-    }
-    if (e)
-        cpat_die("cpat_ctx_with_*", e);
+    vx6_ctx_make(t, x->cops, &x->c);
     x->s->ops->lock(x->s->m);
     enter(t, x->s);
 }
@@ -450,8 +429,8 @@ static void x6m_thread(struct vthread *t) {
             } else {
                 x->s->ops->unlock(x->s->m);
             }
-            cpat_ctx_release(x->ctx);
-            x->ctx = NULL;
+            cpat_ctx_release(x->c.ctx);
+            x->c.ctx = NULL;
         }
     }
 }

@@ -387,9 +387,7 @@ struct x6w {
     /* plain: thread 0 sets them between rounds */
     long round;
     bool stop, late, plain; /* plain: thread 2 uses wait() this round */
-    int want;               /* the Err the round's context ends with */
-    uint64_t deadline;
-    cpat_ctx *ctx;
+    struct vx6_ctx c;
     long *marks;          /* plain: a worker's mark, set before its done() */
     _Atomic long dones;   /* done() calls so far, all rounds */
     _Atomic int returned; /* waiters back from the wait this round */
@@ -403,7 +401,7 @@ static void x6w_waiter(struct vthread *t, struct x6w *s) {
     if (plain)
         s->ops->wait(s->wg);
     else
-        e = cpat_ctx_wg_wait(s->ctx, s->ops, s->wg);
+        e = cpat_ctx_wg_wait(s->c.ctx, s->ops, s->wg);
     if (e == 0) {
         atomic_fetch_add_explicit(&s->zero, 1, memory_order_relaxed);
         long want = (long)s->nworkers * s->round;
@@ -418,13 +416,7 @@ static void x6w_waiter(struct vthread *t, struct x6w *s) {
                           s->round, t->index, w);
     } else {
         atomic_fetch_add_explicit(&s->ended, 1, memory_order_relaxed);
-        int err = cpat_ctx_err(s->ctx);
-        if (e != s->want || err != e)
-            vfail(t->r, "round %ld: cpat_ctx_wg_wait returned %d; want 0 or %d (Err is %d)",
-                  s->round, e, s->want, err);
-        else if (e == ETIMEDOUT && cpat_now_ns() < s->deadline)
-            vfail(t->r, "round %ld: cpat_ctx_wg_wait returned ETIMEDOUT %.1f us early", s->round,
-                  (double)(s->deadline - cpat_now_ns()) / 1e3);
+        vx6_result(t, &s->c, e, "cpat_ctx_wg_wait", s->round);
     }
     /* Release: a late worker's done() comes after this. */
     if (!plain)
@@ -444,13 +436,13 @@ static void x6w_worker(struct vthread *t, struct x6w *s) {
 }
 
 static void x6w_controller(struct vthread *t, struct x6w *s) {
-    if (s->want != ECANCELED)
+    if (s->c.want != ECANCELED)
         return;
     if (vrand(t) % 2)
         vnoise(t);
     else
         sleep_us((long)(vrand(t) % 600));
-    cpat_ctx_cancel(s->ctx);
+    cpat_ctx_cancel(s->c.ctx);
 }
 
 static void x6w_next_round(struct vthread *t, struct x6w *s) {
@@ -461,20 +453,7 @@ static void x6w_next_round(struct vthread *t, struct x6w *s) {
     s->late = vrand(t) % 2;
     s->plain = s->nwaiters >= 2 && vrand(t) % 2;
     atomic_store_explicit(&s->returned, 0, memory_order_relaxed);
-    cpat_ctx *bg = cpat_ctx_background(s->cops);
-    int e;
-    if (vrand(t) % 3 == 0) {
-        uint64_t tmo = 20000 + vrand(t) % 800000;
-        s->deadline = cpat_now_ns() + tmo;
-        e = cpat_ctx_with_timeout(bg, tmo, &s->ctx);
-        s->want = ETIMEDOUT;
-    } else {
-        s->deadline = UINT64_MAX;
-        e = cpat_ctx_with_cancel(bg, &s->ctx);
-        s->want = ECANCELED;
-    }
-    if (e)
-        cpat_die("cpat_ctx_with_*", e);
+    vx6_ctx_make(t, s->cops, &s->c);
     s->ops->add(s->wg, s->nworkers); /* aborts if a waiter of the last round never left */
 }
 
@@ -495,8 +474,8 @@ static void x6w_thread(struct vthread *t) {
         vtick(t);
         pthread_barrier_wait(&s->b);
         if (t->index == 0) {
-            cpat_ctx_release(s->ctx);
-            s->ctx = NULL;
+            cpat_ctx_release(s->c.ctx);
+            s->c.ctx = NULL;
         }
     }
 }

@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include "cpat/context.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -217,4 +219,37 @@ int vparks_run(const struct vrun *r, bool parks, void (*take)(void *obj, int who
                      "spin, yet the variant says it parks",
                      runnable, looks);
     return VPASS;
+}
+
+void vx6_ctx_make(struct vthread *t, const struct cpat_context_ops *ops, struct vx6_ctx *c) {
+    cpat_ctx *bg = cpat_ctx_background(ops);
+    int e;
+    if (vrand(t) % 3 == 0) {
+        uint64_t tmo = 20000 + vrand(t) % 800000;
+        c->deadline = cpat_now_ns() + tmo; /* before the context's own: never later */
+        e = cpat_ctx_with_timeout(bg, tmo, &c->ctx);
+        c->want = ETIMEDOUT;
+    } else {
+        c->deadline = UINT64_MAX;
+        e = cpat_ctx_with_cancel(bg, &c->ctx);
+        c->want = ECANCELED;
+    }
+    if (e)
+        cpat_die("cpat_ctx_with_*", e);
+}
+
+bool vx6_result(struct vthread *t, const struct vx6_ctx *c, int e, const char *op, long round) {
+    int err = cpat_ctx_err(c->ctx);
+    if (e != c->want || err != e) {
+        vfail(t->r, "round %ld: %s returned %d; want 0 or %d (Err is %d)", round, op, e, c->want,
+              err);
+        return false;
+    }
+    uint64_t now = cpat_now_ns();
+    if (e == ETIMEDOUT && now < c->deadline) {
+        vfail(t->r, "round %ld: %s returned ETIMEDOUT %.1f us early", round, op,
+              (double)(c->deadline - now) / 1e3);
+        return false;
+    }
+    return true;
 }

@@ -117,4 +117,20 @@ int vfail(const struct vrun *r, const char *fmt, ...) __attribute__((format(prin
 void vnote(const struct vrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool vfailed(const struct vrun *r);
 
+/* X6 rounds of a family's ctx-aware operation (check_mutex.c,
+ * check_waitgroup.c): the round's context, a cancel context (want
+ * ECANCELED, deadline UINT64_MAX) or, one round in three, a timeout of
+ * 20-800 us (want ETIMEDOUT, deadline when it ends, never earlier than the
+ * context's own).  vx6_result checks an operation's Err: the round's, the
+ * context's, not before the deadline; false (and the run failed) if not. */
+struct cpat_ctx;
+struct cpat_context_ops;
+struct vx6_ctx {
+    struct cpat_ctx *ctx;
+    int want;
+    uint64_t deadline;
+};
+void vx6_ctx_make(struct vthread *t, const struct cpat_context_ops *ops, struct vx6_ctx *c);
+bool vx6_result(struct vthread *t, const struct vx6_ctx *c, int e, const char *op, long round);
+
 #endif

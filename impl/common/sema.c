@@ -51,14 +51,8 @@ int cpat_sema_wait_until(struct cpat_sema *s, uint64_t deadline_ns, struct cpat_
     atomic_fetch_add_explicit(&s->sleepers, 1, memory_order_seq_cst); /* as in wait_polls */
     int r = 0;
     while (cpat_sema_trywait(s) != 0) {
-        if (dl && cpat_now_ns() >= deadline_ns) {
-            r = ETIMEDOUT;
+        if ((r = cpat_stop_before_sleep(stop, deadline_ns)))
             break;
-        }
-        if (!cpat_stop_sleeping(stop)) { /* the flag is set: don't sleep */
-            r = ECANCELED;
-            break;
-        }
         if (atomic_load_explicit(&s->count, memory_order_seq_cst) == 0)
             cpat_futex_wait_bits(&s->count, 0, dl, SEMA_STOP_BIT); /* ETIMEDOUT: the loop looks */
         cpat_stop_awake(stop);

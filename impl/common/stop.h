@@ -14,9 +14,13 @@
 #ifndef CPAT_COMMON_STOP_H
 #define CPAT_COMMON_STOP_H
 
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "common/clock.h"
 
 struct cpat_stop {
     _Atomic int set;
@@ -48,6 +52,15 @@ static inline bool cpat_stop_sleeping(struct cpat_stop *s) {
         return false;
     }
     return true;
+}
+
+/* The same with a deadline too (deadline_ns UINT64_MAX: none): 0 if the
+ * waiter may sleep (and is asleep: cpat_stop_awake after), else why not --
+ * ETIMEDOUT, the deadline has passed; ECANCELED, the flag is set. */
+static inline int cpat_stop_before_sleep(struct cpat_stop *s, uint64_t deadline_ns) {
+    if (deadline_ns != UINT64_MAX && cpat_now_ns() >= deadline_ns)
+        return ETIMEDOUT;
+    return cpat_stop_sleeping(s) ? 0 : ECANCELED;
 }
 
 static inline void cpat_stop_awake(struct cpat_stop *s) {

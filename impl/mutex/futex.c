@@ -53,14 +53,8 @@ int cpat_mutex_futex_lock_until(struct cpat_mutex_futex *m, uint64_t deadline_ns
     int r = 0;
     /* x -> 2 as in lock_slow; the lock, if we swapped 0 out, comes first. */
     while (atomic_exchange_explicit(&m->state, 2, memory_order_acquire) != 0) {
-        if (dl && cpat_now_ns() >= deadline_ns) {
-            r = ETIMEDOUT;
+        if ((r = cpat_stop_before_sleep(stop, deadline_ns)))
             break;
-        }
-        if (!cpat_stop_sleeping(stop)) { /* the flag is set: don't sleep */
-            r = ECANCELED;
-            break;
-        }
         cpat_futex_wait_bits(&m->state, 2, dl, FUTEX_MUTEX_CTX_BIT);
         cpat_stop_awake(stop);
     }
