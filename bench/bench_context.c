@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -27,7 +28,9 @@
 #include "common/spin.h"
 #include "cpat/context.h"
 #include "cpat/error.h"
+#include "cpat/mutex.h"
 #include "cpat/registry.h"
+#include "cpat/waitgroup.h"
 #include "run.h"
 
 static struct run run; /* one benchmark runs at a time */
@@ -189,9 +192,37 @@ static void *cl_never; /* capacity 0, never sent on; shared, as Go's `never` */
  * context (the waiter used it only within the owner's reference: it is
  * done with it before it acknowledges).  One item = one such cycle,
  * counted by the canceller.  After its last item the canceller closes the
- * hand-over channel, which ends its waiter. */
+ * hand-over channel, which ends its waiter.
+ *
+ * op:lock and op:wait (no Go twin) time the other ctx-aware waits the same
+ * way: the waiter blocks in cpat_ctx_mutex_lock on a lock its canceller
+ * holds (the family's mutex: pthread, spin for atomic, futex), or in
+ * cpat_ctx_wg_wait on a group its canceller keeps at 1 (the family's
+ * waitgroup). */
+enum cl_op { CL_RECV, CL_LOCK, CL_WAIT };
+struct cl_arg {
+    const struct cpat_context_ops *ops;
+    enum cl_op op;
+    const struct cpat_mutex_ops *mops;
+    const struct cpat_waitgroup_ops *wops;
+};
+static void *cl_objs[RUN_MAX_THREADS / 2]; /* per pair: the mutex or the group */
+
+static int cl_block(const struct cl_arg *a, cpat_ctx *ctx, void *obj) {
+    void *v;
+    switch (a->op) {
+    case CL_LOCK:
+        return cpat_ctx_mutex_lock(ctx, a->mops, obj);
+    case CL_WAIT:
+        return cpat_ctx_wg_wait(ctx, a->wops, obj);
+    default:
+        return cpat_ctx_recv(ctx, cl_never, &v);
+    }
+}
+
 static void cancel_latency(cpat_bench_state *st, void *arg) {
-    const struct cpat_context_ops *ops = arg;
+    const struct cl_arg *a = arg;
+    const struct cpat_context_ops *ops = a->ops;
     int me = cpat_bench_thread_index(st), threads = cpat_bench_threads(st);
     int npairs = threads / 2 < 1 ? 1 : threads / 2;
     struct cl_pair *p = &cl_pairs[me / 2];
@@ -201,6 +232,12 @@ static void cancel_latency(cpat_bench_state *st, void *arg) {
             cl_pairs[k].ctxs = chan_make(ops, 0);
             cl_pairs[k].acks = chan_make(ops, 0);
             atomic_store_explicit(&cl_pairs[k].ready, false, memory_order_relaxed);
+            if (a->op != CL_RECV) {
+                size_t size = a->op == CL_LOCK ? a->mops->size : a->wops->size;
+                size_t align = a->op == CL_LOCK ? a->mops->align : a->wops->align;
+                cl_objs[k] = cpat_obj_new(size, align);
+                CTX_CHECK(a->op == CL_LOCK ? a->mops->init(cl_objs[k]) : a->wops->init(cl_objs[k]));
+            }
         }
     }
     uint64_t n = bench_shared_begin(&run, st, RUN_LATENCY), done = 0;
@@ -212,6 +249,10 @@ static void cancel_latency(cpat_bench_state *st, void *arg) {
         for (; done < n && run_tick(&run, me, done); done++) {
             cpat_ctx *ctx;
             CTX_CHECK(cpat_ctx_with_cancel(cpat_ctx_background(ops), &ctx));
+            if (a->op == CL_LOCK)
+                a->mops->lock(cl_objs[me / 2]);
+            else if (a->op == CL_WAIT)
+                a->wops->add(cl_objs[me / 2], 1);
             bad |= ops->chan->send(p->ctxs, ctx);
             /* Acquire pairs with the waiter's release store of ready. */
             for (uint32_t k = 0; !atomic_load_explicit(&p->ready, memory_order_acquire); k++)
@@ -221,6 +262,10 @@ static void cancel_latency(cpat_bench_state *st, void *arg) {
             atomic_store_explicit(&p->cancelled, cpat_now_ns(), memory_order_relaxed);
             cpat_ctx_cancel(ctx); /* closing Done publishes the stamp to the waiter */
             bad |= ops->chan->recv(p->acks, &v);
+            if (a->op == CL_LOCK)
+                bad |= a->mops->unlock(cl_objs[me / 2]);
+            else if (a->op == CL_WAIT)
+                a->wops->done(cl_objs[me / 2]); /* its waiter has left: nobody to wake */
             cpat_ctx_release(ctx);
         }
         ops->chan->close(p->ctxs);
@@ -229,7 +274,7 @@ static void cancel_latency(cpat_bench_state *st, void *arg) {
         while (ops->chan->recv(p->ctxs, &v) == 0) { /* EPIPE: the canceller is done */
             cpat_ctx *ctx = v;
             atomic_store_explicit(&p->ready, true, memory_order_release);
-            bad |= cpat_ctx_recv(ctx, cl_never, &v) != ECANCELED;
+            bad |= cl_block(a, ctx, cl_objs[me / 2]) != ECANCELED;
             uint64_t now = cpat_now_ns();
             uint64_t t0 = atomic_load_explicit(&p->cancelled, memory_order_relaxed);
             hist_add(h, now > t0 ? now - t0 : 0);
@@ -241,6 +286,13 @@ static void cancel_latency(cpat_bench_state *st, void *arg) {
         for (int k = 0; k < npairs; k++) {
             ops->chan->destroy(cl_pairs[k].ctxs);
             ops->chan->destroy(cl_pairs[k].acks);
+            if (a->op != CL_RECV) {
+                if (a->op == CL_LOCK)
+                    a->mops->destroy(cl_objs[k]);
+                else
+                    a->wops->destroy(cl_objs[k]);
+                free(cl_objs[k]);
+            }
         }
         ops->chan->destroy(cl_never);
     }
@@ -485,9 +537,19 @@ void register_context(const struct thread_sets *ts) {
     for (size_t f = 0; f < nfam; f++)
         bench_reg(common_parent_cancel, (void *)fam[f], ts->scaling, ts->nscaling,
                   "context.common_parent_cancel/%s", fam[f]->name);
-    for (size_t f = 0; f < nfam && ts->npairs > 0; f++)
-        bench_reg(cancel_latency, (void *)fam[f], ts->pairs, ts->npairs,
-                  "context.cancel_latency/%s", fam[f]->name);
+    static struct cl_arg cls[MAX_FAMILIES][3];
+    static const char *const cl_names[] = {"", "/op:lock", "/op:wait"};
+    for (int k = 0; k < 3; k++)
+        for (size_t f = 0; f < nfam && ts->npairs > 0; f++) {
+            const char *mname = strcmp(fam[f]->name, "atomic") == 0 ? "spin" : fam[f]->name;
+            cls[f][k] = (struct cl_arg){fam[f], (enum cl_op)k, cpat_mutex_find(mname),
+                                        cpat_waitgroup_find(fam[f]->name)};
+            if ((k == CL_LOCK && (!cls[f][k].mops || !cls[f][k].mops->lock_until)) ||
+                (k == CL_WAIT && !cls[f][k].wops))
+                continue;
+            bench_reg(cancel_latency, &cls[f][k], ts->pairs, ts->npairs,
+                      "context.cancel_latency/%s%s", fam[f]->name, cl_names[k]);
+        }
     for (int k = 0; k < 2; k++)
         for (size_t f = 0; f < nfam; f++) {
             overshoots[f][k] = (struct overshoot_arg){fam[f], k == 0};
