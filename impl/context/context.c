@@ -568,16 +568,34 @@ int cpat_ctx_select(cpat_ctx *c, struct cpat_select_case *cs, size_t n, size_t *
     return r;
 }
 
+/* send and recv try the channel alone first, as Go's chansend/chanrecv
+ * do before they block: a context that has not ended and a channel that
+ * is ready need no select and no Done case (a worker pool's every job).
+ * Err is looked at first, so an ended context is reported, not raced, as
+ * cpat_ctx_select does. */
 int cpat_ctx_send(cpat_ctx *c, void *ch, void *value) {
+    int r = cpat_ctx_err(c);
+    if (r || (ch && (r = c->ops->chan->trysend(ch, value)) != EAGAIN))
+        return r; /* Err, 0 or EPIPE; a NULL channel is never ready */
     struct cpat_select_case cs = {ch, CPAT_SEND, value};
     size_t i;
     return cpat_ctx_select(c, &cs, 1, &i);
 }
 
 int cpat_ctx_recv(cpat_ctx *c, void *ch, void **value) {
+    int r = cpat_ctx_err(c);
+    if (r) {
+        *value = NULL;
+        return r;
+    }
+    if (ch && (r = c->ops->chan->tryrecv(ch, value)) != EAGAIN) { /* NULL: never ready */
+        if (r)
+            *value = NULL;
+        return r; /* 0 or EPIPE */
+    }
     struct cpat_select_case cs = {ch, CPAT_RECV, NULL};
     size_t i;
-    int r = cpat_ctx_select(c, &cs, 1, &i);
+    r = cpat_ctx_select(c, &cs, 1, &i);
     *value = i == 0 ? cs.value : NULL;
     return r;
 }
