@@ -137,8 +137,9 @@ int cpat_ctx_wg_wait(cpat_ctx *ctx, const struct cpat_waitgroup_ops *wg_ops, voi
 /* ctx-aware mutex lock, of a mutex variant that can give up a wait (its
  * table form has lock_until; ENOTSUP if not: the queue locks).  0 with the
  * lock held, or the context's Err without it -- never both.  A cancel
- * wakes a futex or spin waiter at once; a pthread one within 1 ms (a
- * pthread mutex can only be woken by its unlock: it waits in slices). */
+ * wakes a futex or spin waiter at once; a pthread one at the end of its
+ * 1 ms slice (a pthread mutex can only be woken by its unlock: it waits in
+ * slices). */
 struct cpat_mutex_ops;
 int cpat_ctx_mutex_lock(cpat_ctx *ctx, const struct cpat_mutex_ops *mutex_ops, void *m);
 
