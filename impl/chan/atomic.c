@@ -90,10 +90,6 @@ void cpat_chan_atomic_destroy(struct cpat_chan_atomic *ch) {
     free(ch);
 }
 
-static bool past(uint64_t deadline_ns) {
-    return deadline_ns != CPAT_FOREVER && cpat_now_ns() >= deadline_ns;
-}
-
 /* Capacity 0: withdraw the offer at pos unless a receiver took it.  True
  * when withdrawn (nothing sent). */
 static bool withdraw(_Atomic uint64_t *state, uint64_t pos) {
@@ -121,7 +117,7 @@ static int offer(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
     uint64_t pos;
     int r;
     while ((r = cpat_achan_enqueue(ch, v, &pos)) == EAGAIN) { /* 64 offers pending */
-        if (past(deadline_ns))
+        if (cpat_deadline_passed(deadline_ns))
             return fail;
         await_once(&b);
     }
@@ -132,7 +128,7 @@ static int offer(struct cpat_chan_atomic *ch, void *v, uint64_t deadline_ns) {
     /* Acquire: pairs with the receiver's acq_rel CAS to TAKEN. */
     while (atomic_load_explicit(state, memory_order_acquire) == (pos << 2 | ACHAN_OFFERED)) {
         bool closed = cpat_achan_closed(ch);
-        if ((closed || past(deadline_ns)) && withdraw(state, pos))
+        if ((closed || cpat_deadline_passed(deadline_ns)) && withdraw(state, pos))
             return closed ? EPIPE : fail;
         await_once(&b);
     }
@@ -144,7 +140,7 @@ int cpat_achan_send_slow(struct cpat_chan_atomic *ch, void *v, uint64_t deadline
         return offer(ch, v, deadline_ns);
     struct await b = await_init(false);
     for (;;) {
-        if (past(deadline_ns))
+        if (cpat_deadline_passed(deadline_ns))
             return ETIMEDOUT;
         await_once(&b);
         uint64_t pos;
@@ -161,7 +157,7 @@ int cpat_achan_recv_slow(struct cpat_chan_atomic *ch, void **v, uint64_t deadlin
     struct await b = await_init(!ch->cap);
     int r;
     for (;;) {
-        if (past(deadline_ns)) {
+        if (cpat_deadline_passed(deadline_ns)) {
             r = ETIMEDOUT;
             break;
         }
@@ -237,7 +233,7 @@ int cpat_chan_atomic_select(struct cpat_select_case *cs, size_t n, uint64_t dead
             r = EAGAIN;
             goto out;
         }
-        if (past(deadline_ns)) {
+        if (cpat_deadline_passed(deadline_ns)) {
             r = ETIMEDOUT;
             goto out;
         }

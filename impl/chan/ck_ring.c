@@ -40,7 +40,7 @@ void cpat_chan_ck_ring_destroy(struct cpat_chan_ck_ring *ch) {
 int cpat_ck_ring_wait(struct cpat_chan_ck_ring *ch, void **v, bool send, uint64_t deadline_ns) {
     struct cpat_backoff b = CPAT_BACKOFF_INIT(64);
     for (;;) {
-        if (deadline_ns != CPAT_FOREVER && cpat_now_ns() >= deadline_ns)
+        if (cpat_deadline_passed(deadline_ns))
             return ETIMEDOUT;
         cpat_backoff_wait(&b);
         int r = send ? cpat_chan_ck_ring_trysend(ch, *v) : cpat_chan_ck_ring_tryrecv(ch, v);

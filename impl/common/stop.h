@@ -3,13 +3,13 @@
  * ends).  The waits read it before they sleep and after every wake, so the
  * setter kicks them after setting.
  *
- * set:    0, then 1 for good.  The store is a release that pairs with the
- *         acquire of cpat_stop_is_set: what the setter wrote before (the
- *         context's Err) is visible to the waiter that sees the flag.
+ * set:    0, then 1 for good.  The store (seq_cst, so also a release)
+ *         pairs with the acquire of cpat_stop_is_set: what the setter wrote
+ *         before (the context's Err) is visible to the waiter that sees it.
  * asleep: 1 while the one waiter that owns this flag is on its way into, or
- *         inside, a sleep whose word a kick cannot change (the futex mutex:
- *         its lock word).  A kick there repeats its wake-up until the waiter
- *         clears it (cpat_stop_kick_until_awake).
+ *         inside, a sleep whose word a kick cannot change (the futex
+ *         mutex's lock word, the semaphore's count).  A kick there repeats its wake-up until the
+ * waiter clears it (cpat_stop_kick_until_awake).
  */
 #ifndef CPAT_COMMON_STOP_H
 #define CPAT_COMMON_STOP_H
@@ -58,7 +58,7 @@ static inline bool cpat_stop_sleeping(struct cpat_stop *s) {
  * waiter may sleep (and is asleep: cpat_stop_awake after), else why not --
  * ETIMEDOUT, the deadline has passed; ECANCELED, the flag is set. */
 static inline int cpat_stop_before_sleep(struct cpat_stop *s, uint64_t deadline_ns) {
-    if (deadline_ns != UINT64_MAX && cpat_now_ns() >= deadline_ns)
+    if (cpat_deadline_passed(deadline_ns))
         return ETIMEDOUT;
     return cpat_stop_sleeping(s) ? 0 : ECANCELED;
 }

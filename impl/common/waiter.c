@@ -39,7 +39,7 @@ static bool set_parked(struct cpat_waiter *w, uint32_t *s) {
 /* At or past the deadline: withdraw, or learn that a waker won and wait for
  * its DONE without a deadline (it is inside a short critical section). */
 static bool timed_out(struct cpat_waiter *w, uint64_t deadline_ns) {
-    return deadline_ns != UINT64_MAX && cpat_now_ns() >= deadline_ns && cpat_waiter_cancel(w);
+    return cpat_deadline_passed(deadline_ns) && cpat_waiter_cancel(w);
 }
 
 static int sleep_futex(struct cpat_waiter *w, uint64_t deadline_ns) {

@@ -628,10 +628,9 @@ static void ctx_kick(void *arg) {
     atomic_store_explicit(&k->finished, 1, memory_order_release);
 }
 
+/* The caller has looked at Err (an ended context is reported, not raced,
+ * as cpat_ctx_select does). */
 static int ctx_wait(cpat_ctx *c, struct ctx_kick *k) {
-    int err = cpat_ctx_err(c);
-    if (err) /* ended: report it rather than race it, as cpat_ctx_select */
-        return err;
     cpat_stop_init(&k->stop);
     atomic_init(&k->finished, 0);
     struct cpat_ctx_after *h = NULL;
@@ -650,13 +649,16 @@ static int ctx_wait(cpat_ctx *c, struct ctx_kick *k) {
          * have yet): end the context now, as cpat_ctx_select does. */
         if (c->canc)
             cpat_ctx_cancel_with(c->canc, ETIMEDOUT, ETIMEDOUT);
-        err = cpat_ctx_err(c);
+        int err = cpat_ctx_err(c);
         return err ? err : ETIMEDOUT;
     }
     return r == ECANCELED ? cpat_ctx_err(c) : r;
 }
 
 int cpat_ctx_wg_wait(cpat_ctx *c, const struct cpat_waitgroup_ops *ops, void *wg) {
+    int err = cpat_ctx_err(c);
+    if (err)
+        return err;
     struct ctx_kick k = {.wg_ops = ops, .obj = wg};
     return ctx_wait(c, &k);
 }

@@ -26,7 +26,7 @@ int cpat_mutex_pthread_lock_until(struct cpat_mutex_pthread *m, uint64_t deadlin
             cpat_die("pthread_mutex_timedlock", e);
         if (cpat_stop_is_set(stop))
             return ECANCELED;
-        if (deadline_ns != UINT64_MAX && cpat_now_ns() >= deadline_ns)
+        if (cpat_deadline_passed(deadline_ns))
             return ETIMEDOUT;
     }
 }

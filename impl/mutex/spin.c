@@ -25,7 +25,7 @@ int cpat_mutex_spin_lock_until(struct cpat_mutex_spin *m, uint64_t deadline_ns,
             return 0;
         if (cpat_stop_is_set(stop))
             return ECANCELED;
-        if (deadline_ns != UINT64_MAX && cpat_now_ns() >= deadline_ns)
+        if (cpat_deadline_passed(deadline_ns))
             return ETIMEDOUT;
         cpat_backoff_wait(&b);
     }

@@ -26,9 +26,9 @@ int cpat_waitgroup_atomic_wait_until(struct cpat_waitgroup_atomic *wg, uint64_t 
     /* Acquire: as in wait_slow.  A zero found by a failed unjoin is
      * acquired by this load on the next turn. */
     while (cpat_waitgroup_counter(atomic_load_explicit(&wg->state, memory_order_acquire))) {
-        int r = cpat_stop_is_set(stop)                                      ? ECANCELED
-                : deadline_ns != UINT64_MAX && cpat_now_ns() >= deadline_ns ? ETIMEDOUT
-                                                                            : 0;
+        int r = cpat_stop_is_set(stop)              ? ECANCELED
+                : cpat_deadline_passed(deadline_ns) ? ETIMEDOUT
+                                                    : 0;
         if (r && cpat_waitgroup_state_unjoin(&wg->state))
             return r;
         if (!r)
