@@ -1,6 +1,6 @@
 # Merges the parts of a sweep run in passes into one Google Benchmark file.
 #
-#   jq -n -f passes.jq D/parts/p1/0001-x.json D/parts/p2/0001-x.json ...
+#   find D/parts -name '*.json' -exec jq -c '{file: input_filename, doc: .}' {} + | jq -n -f passes.jq
 #
 # Each part is one run of one benchmark (or of one Go workload at all its
 # thread counts) with one repetition, made in pass K (its folder pK/).  A
@@ -8,7 +8,9 @@
 # K-1.  After a benchmark's repetitions come the aggregates Google Benchmark
 # itself writes when it repeats a benchmark (mean, median, stddev, cv) of
 # every figure, so scripts/plot, scripts/report and scripts/compare read a
-# merged sweep as they read a Google Benchmark file.  A benchmark keeps the
+# merged sweep as they read a Google Benchmark file; a benchmark with one
+# good run (an interrupted sweep) gets them too, with stddev 0, so that it
+# is plotted like the rest.  A benchmark keeps the
 # position of its part file (NNNN-) in the sweep's list.
 def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 def mean: add / length;
@@ -22,7 +24,7 @@ def aggregate($runs; $name; f):
 	+ ([$runs[0] | to_entries[] | select((.value | type) == "number" and (.key | structural | not)) | .key] as $keys
 	   | reduce $keys[] as $k ({}; .[$k] = ([$runs[][$k] // empty] | f)));
 
-[inputs | {file: input_filename, doc: .}] as $parts
+[inputs] as $parts
 | {context: ($parts[0].doc.context // {}),
    benchmarks: [$parts[]
 	| (.file | capture("/p(?<k>[0-9]+)/(?<pos>[^/]*)$")) as $at
@@ -31,7 +33,7 @@ def aggregate($runs; $name; f):
 	| group_by(.pos) | map(group_by(.name) | map(sort_by(.repetition_index))) | flatten(1)
 	| map(length as $n | map(del(.pos) + {repetitions: $n}) as $runs
 		| $runs + ([$runs[] | select(.error_occurred | not)] as $ok
-			| if ($ok | length) < 2 then [] else
+			| if ($ok | length) < 1 then [] else
 				[aggregate($ok; "mean"; mean), aggregate($ok; "median"; median), aggregate($ok; "stddev"; stddev),
 				 aggregate($ok; "cv"; (mean as $m | if $m == 0 then 0 else stddev / $m end))] end))
 	| flatten(1)}
