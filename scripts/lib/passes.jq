@@ -3,9 +3,9 @@
 #   find D/parts -name '*.json' -exec jq -c '{file: input_filename, doc: .}' {} + | jq -n -f passes.jq
 #
 # Each part is one run of one benchmark (or of one Go workload at all its
-# thread counts) with one repetition, made in pass K (its folder pK/).  A
-# benchmark's repetitions are its runs in passes 1..P: repetition_index is
-# K-1.  After a benchmark's repetitions come the aggregates Google Benchmark
+# thread counts), with one or more repetitions, made in pass K (its folder
+# pK/).  A benchmark's repetitions are its runs in passes 1..P, numbered in
+# that order (repetition_index 0..).  After a benchmark's repetitions come the aggregates Google Benchmark
 # itself writes when it repeats a benchmark (mean, median, stddev, cv) of
 # every figure, so scripts/plot, scripts/report and scripts/compare read a
 # merged sweep as they read a Google Benchmark file; a benchmark with one
@@ -29,9 +29,9 @@ def aggregate($runs; $name; f):
    benchmarks: [$parts[]
 	| (.file | capture("/p(?<k>[0-9]+)/(?<pos>[^/]*)$")) as $at
 	| .doc.benchmarks[] | select(.run_type == "iteration")
-	| . + {repetition_index: (($at.k | tonumber) - 1), pos: $at.pos}]
-	| group_by(.pos) | map(group_by(.name) | map(sort_by(.repetition_index))) | flatten(1)
-	| map(length as $n | map(del(.pos) + {repetitions: $n}) as $runs
+	| . + {order: [($at.k | tonumber), (.repetition_index // 0)], pos: $at.pos}]
+	| group_by(.pos) | map(group_by(.name) | map(sort_by(.order))) | flatten(1)
+	| map(length as $n | [to_entries[] | .value + {repetition_index: .key, repetitions: $n} | del(.pos, .order)] as $runs
 		| $runs + ([$runs[] | select(.error_occurred | not)] as $ok
 			| if ($ok | length) < 1 then [] else
 				[aggregate($ok; "mean"; mean), aggregate($ok; "median"; median), aggregate($ok; "stddev"; stddev),

@@ -39,6 +39,8 @@ if [ -x "$bench" ]; then
 	expect nomatch "$bench" --benchmark_filter=nomatch
 fi
 expect pin "$src/scripts/sweep" --pin bogus
+expect passes "$src/scripts/sweep" --passes 2
+expect passes "$src/scripts/sweep" --quick --passes x
 # An unknown pattern is known only from the built cpat-bench: only when the
 # sweep's build is there and fresh (the sweep would build it otherwise).
 rel=$src/build/release/bench/cpat-bench

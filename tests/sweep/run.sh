@@ -1,5 +1,5 @@
 #!/bin/sh
-# unit.sweep SRC CPAT_BENCH: scripts/sweep --quick once, interrupted twice
+# unit.sweep SRC CPAT_BENCH: scripts/sweep --quick --passes 3 once, interrupted twice
 # and resumed.
 #  1. SIGTERM during pass 2: exit 130, the manifest says incomplete, the
 #     merged cpat-bench.json is valid and holds what finished, no temporary
@@ -32,7 +32,7 @@ wait_for() {
 	done
 }
 
-start --quick once
+start --quick --passes 3 once
 while [ -z "$(ls -d "$t"/results/*/*/ 2>/dev/null)" ]; do
 	kill -0 "$pid" 2>/dev/null || fail "the sweep ended before writing its folder"
 	sleep 0.1
