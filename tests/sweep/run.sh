@@ -15,7 +15,7 @@ src=$1
 export CPAT_BENCH=$2
 t=$(mktemp -d)
 pid=""
-trap '[ -z "$pid" ] || kill -KILL -- "-$pid" 2>/dev/null || true; rm -rf "$t"' EXIT
+trap '[ -z "$pid" ] || env kill -KILL -- "-$pid" 2>/dev/null || true; rm -rf "$t"' EXIT
 export CPAT_RESULTS="$t/results" CPAT_PLOTS="$t/plots"
 fail() { echo "FAIL: $*"; tail -n 20 "$t/log" 2>/dev/null || true; exit 1; }
 
@@ -51,7 +51,7 @@ jq -e '.benchmarks | length > 0' "$d/cpat-bench.json" >/dev/null || fail "SIGTER
 
 start --resume "$d"
 wait_for 5 "$d/parts/p3"
-kill -KILL -- "-$pid"
+env kill -KILL -- "-$pid"
 wait "$pid" 2>/dev/null || true
 pid=""
 
