@@ -8,8 +8,9 @@
  *         before (the context's Err) is visible to the waiter that sees it.
  * asleep: 1 while the one waiter that owns this flag is on its way into, or
  *         inside, a sleep whose word a kick cannot change (the futex
- *         mutex's lock word, the semaphore's count).  A kick there repeats its wake-up until the
- * waiter clears it (cpat_stop_kick_until_awake).
+ *         mutex's lock word, the semaphore's count).  A kick there repeats
+ *         its wake-up until the waiter clears it
+ *         (cpat_stop_kick_until_awake).
  */
 #ifndef CPAT_COMMON_STOP_H
 #define CPAT_COMMON_STOP_H

@@ -5,12 +5,12 @@
 # Each part is one run of one benchmark (or of one Go workload at all its
 # thread counts), with one or more repetitions, made in pass K (its folder
 # pK/).  A benchmark's repetitions are its runs in passes 1..P, numbered in
-# that order (repetition_index 0..).  After a benchmark's repetitions come the aggregates Google Benchmark
-# itself writes when it repeats a benchmark (mean, median, stddev, cv) of
-# every figure, so scripts/plot, scripts/report and scripts/compare read a
-# merged sweep as they read a Google Benchmark file; a benchmark with one
-# good run (an interrupted sweep) gets them too, with stddev 0, so that it
-# is plotted like the rest.  A benchmark keeps the
+# that order (repetition_index 0..).  After them come the aggregates Google
+# Benchmark itself writes when it repeats a benchmark (mean, median,
+# stddev, cv) of every figure, so scripts/plot, scripts/report and
+# scripts/compare read a merged sweep as they read a Google Benchmark file;
+# a benchmark with one good run (an interrupted sweep) gets them too, with
+# stddev 0, so that it is plotted like the rest.  A benchmark keeps the
 # position of its part file (NNNN-) in the sweep's list.
 def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 def mean: add / length;

@@ -80,4 +80,4 @@ fi
 jq -e --argjson n $patterns '.placement | length == $n and all(.passes | length == 3)' "$d/manifest.json" >/dev/null ||
 	fail "placement is not recorded for once (and go) in 3 passes: $(jq -c .placement "$d/manifest.json")"
 [ -f "$t/plots/$(basename "$(dirname "$d")")/$(basename "$d")/index.html" ] || fail "no report"
-echo "sweep: SIGTERM and SIGKILL mid-pass, resumed: $(wc -l <"$d/benchmarks.txt") benchmarks x 3 repetitions once each, Go peer too"
+echo "sweep: SIGTERM and SIGKILL mid-pass, resumed: $(wc -l <"$d/benchmarks.txt") benchmarks x 3 repetitions once each ($patterns pattern(s) with placement)"
